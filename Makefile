@@ -1,0 +1,6 @@
+# The two commands. Everything else is in scripts/.
+.PHONY: run test
+run:
+	@bash scripts/run.sh
+test:
+	@bash scripts/test.sh

@@ -1,0 +1,190 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+START_REASONS = [
+    ("emergency", "Emergency (no heat, flooding, no power)"),
+    ("safety", "Safety hazard (gas, electrical, water damage)"),
+    ("standing_permission", "Customer absent, standing permission"),
+]
+
+# The evidence a complete service record holds, with its weight in the score (sums to 100).
+EVIDENCE_WEIGHTS = {
+    "complaint": 10,
+    "diagnosis": 10,
+    "readings_before": 20,
+    "justification": 15,
+    "prior_approval": 20,
+    "items_approved": 5,
+    "readings_after": 15,
+    "work_recorded": 5,
+}
+
+
+class ProjectTask(models.Model):
+    _inherit = "project.task"
+
+    is_field_service = fields.Boolean(related="project_id.is_field_service", store=True, string="Service job")
+    service_complaint = fields.Text(
+        string="Customer's complaint", tracking=True, help="What the customer reported, in their words."
+    )
+    service_diagnosis = fields.Text(string="Diagnosis", tracking=True)
+    service_work_summary = fields.Text(string="Work summary", tracking=True)
+    work_started_at = fields.Datetime(readonly=True, copy=False, tracking=True)
+    work_completed_at = fields.Datetime(readonly=True, copy=False, tracking=True)
+    service_state = fields.Selection(
+        [("not_started", "Not started"), ("in_progress", "Work in progress"), ("completed", "Completed")],
+        compute="_compute_service_state",
+        store=True,
+        string="Work status",
+    )
+    start_without_approval_reason = fields.Selection(
+        START_REASONS,
+        string="Reason to start without authorisation",
+        tracking=True,
+        copy=False,
+    )
+    start_without_approval_note = fields.Text(
+        string="Details of the reason", tracking=True, copy=False
+    )
+    started_without_approval = fields.Boolean(
+        compute="_compute_started_without_approval",
+        store=True,
+        help="Work started before the customer authorised it.",
+    )
+    reading_ids = fields.One2many("service.reading", "task_id", string="Readings")
+    work_item_ids = fields.One2many("service.work.item", "task_id", string="Work items")
+    approval_ids = fields.One2many("service.approval", "task_id", string="Approvals")
+    evidence_score = fields.Integer(
+        compute="_compute_evidence",
+        store=True,
+        aggregator="avg",
+        help="How complete the service record is, from 0 to 100.",
+    )
+    evidence_gaps = fields.Text(compute="_compute_evidence", store=True, string="Evidence gaps")
+
+    @api.depends("work_started_at", "work_completed_at")
+    def _compute_service_state(self):
+        for task in self:
+            if task.work_completed_at:
+                task.service_state = "completed"
+            elif task.work_started_at:
+                task.service_state = "in_progress"
+            else:
+                task.service_state = "not_started"
+
+    @api.depends("work_started_at", "approval_ids.before_work")
+    def _compute_started_without_approval(self):
+        for task in self:
+            task.started_without_approval = bool(task.work_started_at) and not any(
+                task.approval_ids.mapped("before_work")
+            )
+
+    @api.depends(
+        "is_field_service",
+        "service_complaint",
+        "service_diagnosis",
+        "work_started_at",
+        "work_completed_at",
+        "started_without_approval",
+        "start_without_approval_reason",
+        "reading_ids.phase",
+        "work_item_ids.state",
+        "work_item_ids.justification",
+        "work_item_ids.approval_ids.state",
+        "work_item_ids.approval_ids.line_ids",
+        "work_item_ids.price_subtotal",
+        "approval_ids.state",
+        "approval_ids.before_work",
+    )
+    def _compute_evidence(self):
+        for task in self:
+            if not task.is_field_service:
+                task.evidence_score = 0
+                task.evidence_gaps = False
+                continue
+            gaps = task._evidence_gaps()
+            task.evidence_score = 100 - sum(EVIDENCE_WEIGHTS[key] for key in gaps)
+            task.evidence_gaps = "\n".join(gaps.values()) or False
+
+    def _evidence_gaps(self):
+        """What the service record lacks, as {evidence key: sentence saying what to do}."""
+        self.ensure_one()
+        _ = self.env._
+        gaps = {}
+        readings = self.reading_ids
+        items = self.work_item_ids.filtered(lambda item: item.state != "declined")
+        if not self.service_complaint:
+            gaps["complaint"] = _("No complaint: write down what the customer reported.")
+        if not self.service_diagnosis:
+            gaps["diagnosis"] = _("No diagnosis: say what you found and why it fails.")
+        if not readings.filtered(lambda r: r.phase == "before"):
+            gaps["readings_before"] = _("No readings before work: measure what is wrong before fixing it.")
+        unjustified = items.filtered(lambda item: not item.justification)
+        if unjustified:
+            gaps["justification"] = _(
+                "No justification for: %s. Say why each was needed.", ", ".join(unjustified.mapped("name"))
+            )
+        if self.started_without_approval:
+            reason = dict(START_REASONS).get(self.start_without_approval_reason)
+            gaps["prior_approval"] = (
+                _("Work started before any approval (reason given: %s).", reason)
+                if reason
+                else _("Work started before any approval.")
+            )
+        elif not self.approval_ids.filtered(lambda a: a.state == "approved" and a.kind == "authorisation"):
+            gaps["prior_approval"] = _("No customer authorisation yet: have the customer approve the work.")
+        unapproved = items.filtered(
+            lambda item: item.approval_stale or not item.approval_ids.filtered(lambda a: a.state == "approved")
+        )
+        if unapproved:
+            gaps["items_approved"] = _(
+                "Not approved, or beyond what was approved: %s.", ", ".join(unapproved.mapped("name"))
+            )
+        if not readings.filtered(lambda r: r.phase == "after"):
+            gaps["readings_after"] = _("No readings after work: measure again to show the fix worked.")
+        if not items.filtered(lambda item: item.state == "done"):
+            gaps["work_recorded"] = _("No work item done: record the parts and labour used.")
+        return gaps
+
+    def action_start_work(self):
+        self._check_can_start_work()
+        self.work_started_at = fields.Datetime.now()
+
+    def _check_can_start_work(self):
+        for task in self:
+            if not task.is_field_service:
+                raise UserError(self.env._("“%s” is not a field-service job.", task.display_name))
+            if task.work_started_at:
+                raise UserError(self.env._("Work on “%s” has already started.", task.display_name))
+            authorised = task.approval_ids.filtered(
+                lambda a: a.state == "approved" and a.kind == "authorisation"
+            )
+            if not authorised and not task.start_without_approval_reason:
+                raise UserError(
+                    self.env._(
+                        "The customer has not authorised the work on “%s” yet. Record their approval "
+                        "first, or give the reason to start without it (emergency, safety hazard, "
+                        "standing permission).",
+                        task.display_name,
+                    )
+                )
+
+    def action_complete_work(self):
+        self._check_can_complete_work()
+        self.work_completed_at = fields.Datetime.now()
+
+    def _check_can_complete_work(self):
+        for task in self:
+            if not task.work_started_at:
+                raise UserError(self.env._("Start the work on “%s” before completing it.", task.display_name))
+            if task.work_completed_at:
+                raise UserError(self.env._("“%s” is already completed.", task.display_name))
+            pending = task.work_item_ids.filtered(lambda item: item.state in ("proposed", "approved"))
+            if pending:
+                raise UserError(
+                    self.env._(
+                        "These work items are not done or declined yet: %s. Mark each done, or "
+                        "record that the customer declined it, before completing the job.",
+                        ", ".join(pending.mapped("name")),
+                    )
+                )

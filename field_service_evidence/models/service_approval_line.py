@@ -1,0 +1,19 @@
+from odoo import fields, models
+
+
+class ServiceApprovalLine(models.Model):
+    """What the customer saw and approved: a work item as it was at the moment of approval."""
+
+    _name = "service.approval.line"
+    _description = "Approved work item snapshot"
+    _order = "approval_id, id"
+    _check_company_auto = True
+
+    approval_id = fields.Many2one("service.approval", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="approval_id.company_id", store=True, index=True)
+    work_item_id = fields.Many2one("service.work.item", required=True, ondelete="cascade", index=True)
+    name = fields.Char(string="Description", required=True)
+    quantity = fields.Float(digits="Product Unit of Measure")
+    price_unit = fields.Float(string="Unit price", digits="Product Price")
+    currency_id = fields.Many2one(related="approval_id.currency_id")
+    price_subtotal = fields.Monetary(string="Subtotal")
