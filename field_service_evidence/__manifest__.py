@@ -20,7 +20,13 @@
         "views/service_approval_views.xml",
         "views/project_project_views.xml",
         "views/project_task_views.xml",
+        "views/account_move_views.xml",
+        "views/res_config_settings_views.xml",
         "views/menus.xml",
+        "reports/service_record_reports.xml",
+        "reports/service_record_templates.xml",
+        "reports/invoice_evidence_reports.xml",
+        "reports/invoice_evidence_templates.xml",
     ],
     "demo": [
         "demo/field_service_demo.xml",
@@ -30,6 +36,4 @@
             "field_service_evidence/static/tests/tours/*.js",
         ],
     },
-    "installable": True,
-    "application": False,
 }

@@ -117,6 +117,23 @@ list_db = False
 CONF
 }
 
+FILESTORE="${HOME}/.local/share/Odoo/filestore"
+
+clone_template_db() {
+    # clone_template_db DB: a copy of the template database, with its filestore
+    # (attachments such as the company logo live there, not in PostgreSQL).
+    createdb -T "$TEMPLATE_DB" "$1"
+    if [ -d "$FILESTORE/$TEMPLATE_DB" ]; then
+        rm -rf "${FILESTORE:?}/$1"
+        cp -a "$FILESTORE/$TEMPLATE_DB" "$FILESTORE/$1"
+    fi
+}
+
+drop_db() {
+    dropdb --if-exists "$1" >/dev/null 2>&1 || true
+    rm -rf "${FILESTORE:?}/$1"
+}
+
 db_exists() { psql -d postgres -tAc "select 1 from pg_database where datname='$1'" | grep -q 1; }
 
 odoo_bin() { python "$ODOO_SRC/odoo-bin" "$@"; }
@@ -128,11 +145,11 @@ ensure_template_db() {
     TEMPLATE_DB="fse_tmpl_$key"
     if ! db_exists "$TEMPLATE_DB" || ! psql -d "$TEMPLATE_DB" -tAc "select 1 from ir_config_parameter where key='fse.template.complete'" 2>/dev/null | grep -q 1; then
         log "Building the template database $TEMPLATE_DB ($TEMPLATE_MODULES with demo data, once per Odoo revision)"
-        db_exists "$TEMPLATE_DB" && dropdb "$TEMPLATE_DB"
+        drop_db "$TEMPLATE_DB"
         conf=$(mktemp)
         write_config "$conf" "$TEMPLATE_DB" 8069
         odoo_bin -c "$conf" -d "$TEMPLATE_DB" -i "$TEMPLATE_MODULES" --stop-after-init --log-level=warn \
-            || { dropdb --if-exists "$TEMPLATE_DB"; die "Building $TEMPLATE_DB failed"; }
+            || { drop_db "$TEMPLATE_DB"; die "Building $TEMPLATE_DB failed"; }
         psql -q -d "$TEMPLATE_DB" -c "insert into ir_config_parameter (key, value) values ('fse.template.complete', '1')"
         rm -f "$conf"
     fi

@@ -9,7 +9,7 @@ CONF="$CACHE_DIR/$DB.conf"
 write_config "$CONF" "$DB" "$PORT"
 if ! db_exists "$DB"; then
     log "Creating the demo database $DB"
-    createdb -T "$TEMPLATE_DB" "$DB"
+    clone_template_db "$DB"
 fi
 log "Installing or updating $ADDON in $DB"
 install_addon "$CONF" "$DB" "$CACHE_DIR/$DB-install.log"

@@ -1,4 +1,6 @@
-from odoo import api, fields, models
+from collections import defaultdict
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 START_REASONS = [
@@ -43,9 +45,7 @@ class ProjectTask(models.Model):
         tracking=True,
         copy=False,
     )
-    start_without_approval_note = fields.Text(
-        string="Details of the reason", tracking=True, copy=False
-    )
+    start_without_approval_note = fields.Text(string="Details of the reason", tracking=True, copy=False)
     started_without_approval = fields.Boolean(
         compute="_compute_started_without_approval",
         store=True,
@@ -61,6 +61,23 @@ class ProjectTask(models.Model):
         help="How complete the service record is, from 0 to 100.",
     )
     evidence_gaps = fields.Text(compute="_compute_evidence", store=True, string="Evidence gaps")
+    evidence_locked = fields.Boolean(
+        compute="_compute_evidence_locked",
+        help="The job is completed: only a dispute manager may change its readings and approvals.",
+    )
+
+    service_invoice_ids = fields.Many2many(
+        "account.move", compute="_compute_service_invoice_ids", string="Invoices"
+    )
+    service_invoice_count = fields.Integer(compute="_compute_service_invoice_ids", string="Invoice count")
+
+    @api.depends("work_item_ids.invoice_line_ids.move_id.move_type")
+    def _compute_service_invoice_ids(self):
+        for task in self:
+            task.service_invoice_ids = task.work_item_ids.invoice_line_ids.move_id.filtered(
+                lambda move: move.move_type == "out_invoice"
+            )
+            task.service_invoice_count = len(task.service_invoice_ids)
 
     @api.depends("work_started_at", "work_completed_at")
     def _compute_service_state(self):
@@ -106,44 +123,57 @@ class ProjectTask(models.Model):
             task.evidence_score = 100 - sum(EVIDENCE_WEIGHTS[key] for key in gaps)
             task.evidence_gaps = "\n".join(gaps.values()) or False
 
+    @api.depends("work_completed_at")
+    @api.depends_context("uid")
+    def _compute_evidence_locked(self):
+        may_edit = self.env["service.reading"]._may_edit_completed_evidence()
+        for task in self:
+            task.evidence_locked = bool(task.work_completed_at) and not may_edit
+
     def _evidence_gaps(self):
         """What the service record lacks, as {evidence key: sentence saying what to do}."""
         self.ensure_one()
-        _ = self.env._
         gaps = {}
         readings = self.reading_ids
         items = self.work_item_ids.filtered(lambda item: item.state != "declined")
         if not self.service_complaint:
-            gaps["complaint"] = _("No complaint: write down what the customer reported.")
+            gaps["complaint"] = self.env._("No complaint: write down what the customer reported.")
         if not self.service_diagnosis:
-            gaps["diagnosis"] = _("No diagnosis: say what you found and why it fails.")
+            gaps["diagnosis"] = self.env._("No diagnosis: say what you found and why it fails.")
         if not readings.filtered(lambda r: r.phase == "before"):
-            gaps["readings_before"] = _("No readings before work: measure what is wrong before fixing it.")
+            gaps["readings_before"] = self.env._(
+                "No readings before work: measure what is wrong before fixing it."
+            )
         unjustified = items.filtered(lambda item: not item.justification)
         if unjustified:
-            gaps["justification"] = _(
+            gaps["justification"] = self.env._(
                 "No justification for: %s. Say why each was needed.", ", ".join(unjustified.mapped("name"))
             )
         if self.started_without_approval:
             reason = dict(START_REASONS).get(self.start_without_approval_reason)
             gaps["prior_approval"] = (
-                _("Work started before any approval (reason given: %s).", reason)
+                self.env._("Work started before any approval (reason given: %s).", reason)
                 if reason
-                else _("Work started before any approval.")
+                else self.env._("Work started before any approval.")
             )
         elif not self.approval_ids.filtered(lambda a: a.state == "approved" and a.kind == "authorisation"):
-            gaps["prior_approval"] = _("No customer authorisation yet: have the customer approve the work.")
+            gaps["prior_approval"] = self.env._(
+                "No customer authorisation yet: have the customer approve the work."
+            )
         unapproved = items.filtered(
-            lambda item: item.approval_stale or not item.approval_ids.filtered(lambda a: a.state == "approved")
+            lambda item: item.approval_stale
+            or not item.approval_ids.filtered(lambda a: a.state == "approved")
         )
         if unapproved:
-            gaps["items_approved"] = _(
+            gaps["items_approved"] = self.env._(
                 "Not approved, or beyond what was approved: %s.", ", ".join(unapproved.mapped("name"))
             )
         if not readings.filtered(lambda r: r.phase == "after"):
-            gaps["readings_after"] = _("No readings after work: measure again to show the fix worked.")
+            gaps["readings_after"] = self.env._(
+                "No readings after work: measure again to show the fix worked."
+            )
         if not items.filtered(lambda item: item.state == "done"):
-            gaps["work_recorded"] = _("No work item done: record the parts and labour used.")
+            gaps["work_recorded"] = self.env._("No work item done: record the parts and labour used.")
         return gaps
 
     def action_start_work(self):
@@ -188,3 +218,75 @@ class ProjectTask(models.Model):
                         ", ".join(pending.mapped("name")),
                     )
                 )
+
+    def action_create_invoice(self):
+        invoices = self._create_service_invoices()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        if len(invoices) == 1:
+            action.update(res_id=invoices.id, view_mode="form", views=[(False, "form")])
+        else:
+            action["domain"] = [("id", "in", invoices.ids)]
+        return action
+
+    def action_open_service_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        action["domain"] = [("id", "in", self.service_invoice_ids.ids)]
+        if len(self.service_invoice_ids) == 1:
+            action.update(res_id=self.service_invoice_ids.id, view_mode="form", views=[(False, "form")])
+        return action
+
+    def _create_service_invoices(self):
+        """Draft customer invoices for the done, not yet invoiced work items of these jobs:
+        one invoice per company and customer, one line per work item."""
+        self._check_can_invoice()
+        items_by_customer = defaultdict(lambda: self.env["service.work.item"])
+        for item in self._get_items_to_invoice():
+            items_by_customer[item.company_id, item.task_id.partner_id.commercial_partner_id] |= item
+        invoices = self.env["account.move"]
+        for (company, customer), items in items_by_customer.items():
+            invoices |= (
+                self.env["account.move"]
+                .with_company(company)
+                .create(items.task_id._prepare_invoice_vals(customer, items))
+            )
+        return invoices
+
+    def _get_items_to_invoice(self):
+        return self.work_item_ids.filtered(
+            lambda item: item.state == "done" and not item._get_invoiced_lines()
+        )
+
+    def _check_can_invoice(self):
+        for task in self:
+            if not task.is_field_service:
+                raise UserError(self.env._("“%s” is not a field-service job.", task.display_name))
+            if not task.partner_id:
+                raise UserError(
+                    self.env._(
+                        "Job “%s” has no customer: set the customer before invoicing.", task.display_name
+                    )
+                )
+            customer = task.partner_id.commercial_partner_id.with_company(task.company_id)
+            if not customer.property_account_receivable_id:
+                raise UserError(
+                    self.env._(
+                        "%s has no receivable account: set one on the contact's Accounting tab.",
+                        customer.display_name,
+                    )
+                )
+        if not self._get_items_to_invoice():
+            raise UserError(
+                self.env._(
+                    "Nothing left to invoice on %s: no work item is done, or they are all invoiced already.",
+                    ", ".join(self.mapped("display_name")),
+                )
+            )
+
+    def _prepare_invoice_vals(self, customer, items):
+        return {
+            "move_type": "out_invoice",
+            "partner_id": customer.id,
+            "invoice_origin": ", ".join(self.mapped("name")),
+            "invoice_line_ids": [Command.create(item._prepare_invoice_line_vals()) for item in items],
+        }

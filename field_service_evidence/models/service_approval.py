@@ -20,9 +20,7 @@ class ServiceApproval(models.Model):
         default="authorisation",
         tracking=True,
     )
-    scope = fields.Text(
-        tracking=True, help="What the customer approved, in the words used with them."
-    )
+    scope = fields.Text(tracking=True, help="What the customer approved, in the words used with them.")
     work_item_ids = fields.Many2many(
         "service.work.item",
         "service_approval_work_item_rel",
@@ -40,7 +38,6 @@ class ServiceApproval(models.Model):
         copy=False,
         help="The work items, quantities and prices exactly as the customer approved them.",
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
     amount_authorised = fields.Monetary(
         compute="_compute_amount_authorised",
         store=True,
@@ -146,22 +143,24 @@ class ServiceApproval(models.Model):
             approval.amount_authorised = sum(source.mapped("price_subtotal"))
 
     @api.depends(
-        "state", "not_to_exceed", "amount_authorised", "line_ids.price_subtotal", "work_item_ids.price_subtotal"
+        "state",
+        "not_to_exceed",
+        "amount_authorised",
+        "line_ids.price_subtotal",
+        "work_item_ids.price_subtotal",
     )
     def _compute_stale(self):
         for approval in self:
             stale = self.env["service.work.item"]
+            currency = approval.currency_id
             if approval.state == "approved" and approval.line_ids:
                 limit = approval.not_to_exceed or approval.amount_authorised
                 approved = {line.work_item_id: line.price_subtotal for line in approval.line_ids}
                 items = approval.work_item_ids
-                if approval.currency_id.compare_amounts(sum(items.mapped("price_subtotal")), limit) > 0:
-                    stale = items.filtered(
-                        lambda item: approval.currency_id.compare_amounts(
-                            item.price_subtotal, approved.get(item, 0.0)
-                        )
-                        > 0
-                    )
+                if currency.compare_amounts(sum(items.mapped("price_subtotal")), limit) > 0:
+                    for item in items:
+                        if currency.compare_amounts(item.price_subtotal, approved.get(item, 0.0)) > 0:
+                            stale |= item
             approval.stale_work_item_ids = stale
             approval.is_stale = bool(stale)
 
@@ -176,11 +175,21 @@ class ServiceApproval(models.Model):
                 and (not started or approval.decided_at <= started)
             )
 
+    def _authorises_before(self, item):
+        """Whether this approval authorised the item before its work: given before the
+        job started, or at least before the item was recorded as done."""
+        self.ensure_one()
+        return self.kind == "authorisation" and (
+            self.before_work or bool(item.done_at and self.decided_at and self.decided_at <= item.done_at)
+        )
+
     @api.depends("kind", "approver_name", "state")
     def _compute_display_name(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for approval in self:
-            approval.display_name = " - ".join(filter(None, [kinds.get(approval.kind), approval.approver_name]))
+            approval.display_name = " - ".join(
+                filter(None, [kinds.get(approval.kind), approval.approver_name])
+            )
 
     @api.constrains("requested_at", "decided_at")
     def _check_dates(self):
@@ -204,7 +213,9 @@ class ServiceApproval(models.Model):
         for approval in self.filtered(lambda a: a.state == "approved"):
             if approval.method == "signature" and not approval.signature:
                 raise ValidationError(
-                    self.env._("An approval by signature needs the customer's signature: have them sign in the form.")
+                    self.env._(
+                        "An approval by signature needs the customer's signature: have them sign in the form."
+                    )
                 )
             if not approval.partner_id and not approval.approver_name:
                 raise ValidationError(self.env._("Say who approved: pick the contact or type their name."))
@@ -212,9 +223,11 @@ class ServiceApproval(models.Model):
     @api.constrains("not_to_exceed", "amount_authorised")
     def _check_not_to_exceed(self):
         for approval in self:
-            if approval.not_to_exceed and approval.currency_id.compare_amounts(
-                approval.not_to_exceed, approval.amount_authorised
-            ) < 0:
+            if (
+                approval.not_to_exceed
+                and approval.currency_id.compare_amounts(approval.not_to_exceed, approval.amount_authorised)
+                < 0
+            ):
                 raise ValidationError(
                     self.env._(
                         "The not-to-exceed amount (%(limit)s) cannot be below the amount authorised (%(amount)s).",
@@ -245,7 +258,9 @@ class ServiceApproval(models.Model):
                 raise UserError(self.env._("“%s” was already decided.", approval.display_name))
             if not approval.work_item_ids and not approval.scope:
                 raise UserError(
-                    self.env._("Say what the customer is approving: pick the work items or describe the scope.")
+                    self.env._(
+                        "Say what the customer is approving: pick the work items or describe the scope."
+                    )
                 )
 
     def _do_approve(self):

@@ -46,8 +46,15 @@ class ServiceReading(models.Model):
     rated_value = fields.Float(
         compute="_compute_reference", store=True, readonly=False, precompute=True, tracking=True
     )
+    # default=None drops the mixin's "percent" default: a default wins over the
+    # precompute at creation, so every reading would be judged as a percent.
     tolerance_kind = fields.Selection(
-        compute="_compute_reference", store=True, readonly=False, precompute=True, tracking=True
+        compute="_compute_reference",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        default=None,
     )
     tolerance_percent = fields.Float(
         compute="_compute_reference", store=True, readonly=False, precompute=True, tracking=True
@@ -64,9 +71,7 @@ class ServiceReading(models.Model):
         help="The measurement in a sentence the customer understands.",
     )
     taken_at = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
-    technician_id = fields.Many2one(
-        "res.users", string="Technician", default=lambda self: self.env.user, required=True
-    )
+    technician_id = fields.Many2one("res.users", default=lambda self: self.env.user, required=True)
     note = fields.Text(tracking=True)
     photo_ids = fields.Many2many(
         "ir.attachment",
@@ -128,7 +133,6 @@ class ServiceReading(models.Model):
                         )
                     )
 
-
     @api.depends("type_id", "component", "phase")
     def _compute_display_name(self):
         phases = dict(self._fields["phase"]._description_selection(self.env))
@@ -140,7 +144,6 @@ class ServiceReading(models.Model):
         """The reading as a sentence for the customer, e.g. “Run capacitor tested at
         2.1 uF against a rated 5.0 uF: 58% below rating, outside the ±6% tolerance.”"""
         self.ensure_one()
-        _ = self.env._
         unit, decimals = self.type_id.unit, self.type_id.decimals
 
         def value(number):
@@ -157,32 +160,34 @@ class ServiceReading(models.Model):
         in_spec = result == "in_spec"
         if kind == "percent":
             deviation = abs(self.deviation_percent)
-            params["tolerance"] = self._format_value(self.tolerance_percent, "", 0 if self.tolerance_percent.is_integer() else 1)
+            params["tolerance"] = self._format_value(
+                self.tolerance_percent, "", 0 if self.tolerance_percent.is_integer() else 1
+            )
             params["deviation"] = self._format_value(deviation, "", 0 if deviation >= 10 else 1)
             if round(deviation, decimals + 2) == 0:
-                return _(
+                return self.env._(
                     "%(label)s tested at %(measured)s against a rated %(rated)s: exactly at rating, "
                     "within the ±%(tolerance)s%% tolerance.",
                     **params,
                 )
             below = self.measured_value < self.rated_value
             sentences = {
-                (True, True): _(
+                (True, True): self.env._(
                     "%(label)s tested at %(measured)s against a rated %(rated)s: %(deviation)s%% below "
                     "rating, within the ±%(tolerance)s%% tolerance.",
                     **params,
                 ),
-                (True, False): _(
+                (True, False): self.env._(
                     "%(label)s tested at %(measured)s against a rated %(rated)s: %(deviation)s%% above "
                     "rating, within the ±%(tolerance)s%% tolerance.",
                     **params,
                 ),
-                (False, True): _(
+                (False, True): self.env._(
                     "%(label)s tested at %(measured)s against a rated %(rated)s: %(deviation)s%% below "
                     "rating, outside the ±%(tolerance)s%% tolerance.",
                     **params,
                 ),
-                (False, False): _(
+                (False, False): self.env._(
                     "%(label)s tested at %(measured)s against a rated %(rated)s: %(deviation)s%% above "
                     "rating, outside the ±%(tolerance)s%% tolerance.",
                     **params,
@@ -193,16 +198,28 @@ class ServiceReading(models.Model):
         too_low = low is not None and not in_spec and self.measured_value < low
         if kind == "range":
             if in_spec:
-                return _("%(label)s measured %(measured)s, within the acceptable range of %(min)s to %(max)s.", **params)
+                return self.env._(
+                    "%(label)s measured %(measured)s, within the acceptable range of %(min)s to %(max)s.",
+                    **params,
+                )
             if too_low:
-                return _("%(label)s measured %(measured)s, below the acceptable range of %(min)s to %(max)s.", **params)
-            return _("%(label)s measured %(measured)s, above the acceptable range of %(min)s to %(max)s.", **params)
+                return self.env._(
+                    "%(label)s measured %(measured)s, below the acceptable range of %(min)s to %(max)s.",
+                    **params,
+                )
+            return self.env._(
+                "%(label)s measured %(measured)s, above the acceptable range of %(min)s to %(max)s.", **params
+            )
         if kind == "min":
             if in_spec:
-                return _("%(label)s measured %(measured)s, at or above the minimum of %(min)s.", **params)
-            return _("%(label)s measured %(measured)s, below the minimum of %(min)s.", **params)
+                return self.env._(
+                    "%(label)s measured %(measured)s, at or above the minimum of %(min)s.", **params
+                )
+            return self.env._("%(label)s measured %(measured)s, below the minimum of %(min)s.", **params)
         if kind == "max":
             if in_spec:
-                return _("%(label)s measured %(measured)s, at or below the maximum of %(max)s.", **params)
-            return _("%(label)s measured %(measured)s, above the maximum of %(max)s.", **params)
-        return _("%(label)s measured %(measured)s (no rated value to compare against).", **params)
+                return self.env._(
+                    "%(label)s measured %(measured)s, at or below the maximum of %(max)s.", **params
+                )
+            return self.env._("%(label)s measured %(measured)s, above the maximum of %(max)s.", **params)
+        return self.env._("%(label)s measured %(measured)s (no rated value to compare against).", **params)

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class ServiceReadingType(models.Model):
@@ -53,10 +53,7 @@ class ServiceReadingType(models.Model):
 
     def _compute_reading_count(self):
         counts = dict(
-            self.env["service.reading"]._read_group(
-                [("type_id", "in", self.ids)], ["type_id"], ["__count"]
-            )
+            self.env["service.reading"]._read_group([("type_id", "in", self.ids)], ["type_id"], ["__count"])
         )
         for reading_type in self:
             reading_type.reading_count = counts.get(reading_type, 0)
-

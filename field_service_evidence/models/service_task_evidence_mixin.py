@@ -24,10 +24,9 @@ class ServiceTaskEvidenceMixin(models.AbstractModel):
         check_company=True,
         domain="[('is_field_service', '=', True)]",
     )
-    company_id = fields.Many2one(
-        related="task_id.company_id", store=True, index=True, precompute=True
-    )
+    company_id = fields.Many2one(related="task_id.company_id", store=True, index=True, precompute=True)
     partner_id = fields.Many2one(related="task_id.partner_id", string="Customer")
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
     evidence_locked = fields.Boolean(
         compute="_compute_evidence_locked",
         help="The job is completed: only a dispute manager may change this record.",
@@ -42,6 +41,11 @@ class ServiceTaskEvidenceMixin(models.AbstractModel):
                 self._lock_when_completed and bool(record.task_id.work_completed_at) and not may_edit
             )
 
+    def _compute_currency_id(self):
+        # A job of a project shared between companies has no company: the current one bills it.
+        for record in self:
+            record.currency_id = (record.company_id or self.env.company).currency_id
+
     def _may_edit_completed_evidence(self):
         return self.env.su or self.env.user.has_group("field_service_evidence.group_dispute_manager")
 
@@ -52,8 +56,8 @@ class ServiceTaskEvidenceMixin(models.AbstractModel):
         if completed:
             raise UserError(
                 self.env._(
-                    "Job “%(job)s” is completed: its %(what)s are part of the service record "
-                    "and only a dispute manager can change them.",
+                    "Job “%(job)s” is completed and its service record is locked: only a dispute "
+                    "manager can add, change or delete %(what)s records on it.",
                     job=completed[0].display_name,
                     what=self._description.lower(),
                 )

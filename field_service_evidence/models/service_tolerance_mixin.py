@@ -69,9 +69,10 @@ class ServiceToleranceMixin(models.AbstractModel):
                             ref.tolerance_percent,
                         )
                     )
-            elif ref.tolerance_kind == "range" and float_compare(
-                ref.min_value, ref.max_value, precision_digits=PRECISION
-            ) >= 0:
+            elif (
+                ref.tolerance_kind == "range"
+                and float_compare(ref.min_value, ref.max_value, precision_digits=PRECISION) >= 0
+            ):
                 raise ValidationError(
                     self.env._(
                         "The minimum (%(min)s) must be below the maximum (%(max)s).",

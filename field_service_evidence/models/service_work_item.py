@@ -1,6 +1,12 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+APPROVAL_STATUSES = [
+    ("approved_before_work", "Approved before work"),
+    ("approved_after_work", "Approved after work"),
+    ("not_approved", "Not approved"),
+]
+
 
 class ServiceWorkItem(models.Model):
     """A part, labour or fee proposed to the customer and, once approved, done on the job."""
@@ -17,9 +23,7 @@ class ServiceWorkItem(models.Model):
         required=True,
         default="part",
     )
-    product_id = fields.Many2one(
-        "product.product", check_company=True, index="btree_not_null", tracking=True
-    )
+    product_id = fields.Many2one("product.product", check_company=True, index="btree_not_null", tracking=True)
     name = fields.Char(
         string="Description",
         compute="_compute_from_product",
@@ -46,7 +50,6 @@ class ServiceWorkItem(models.Model):
         precompute=True,
         tracking=True,
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
     price_subtotal = fields.Monetary(string="Subtotal", compute="_compute_price_subtotal", store=True)
     justification = fields.Text(
         string="Why it was needed",
@@ -84,6 +87,22 @@ class ServiceWorkItem(models.Model):
         copy=False,
     )
     done_at = fields.Datetime(readonly=True, copy=False)
+    approval_id = fields.Many2one(
+        "service.approval",
+        string="Effective approval",
+        compute="_compute_approval_status",
+        store=True,
+        help="The approval that covers this item: the first given before the work, else the first given.",
+    )
+    approval_status = fields.Selection(
+        APPROVAL_STATUSES,
+        compute="_compute_approval_status",
+        store=True,
+        index=True,
+    )
+    invoice_line_ids = fields.One2many(
+        "account.move.line", "service_work_item_id", string="Invoice lines", readonly=True, copy=False
+    )
     approval_stale = fields.Boolean(
         string="Beyond approval",
         compute="_compute_approval_stale",
@@ -112,17 +131,32 @@ class ServiceWorkItem(models.Model):
         for item in self:
             item.approval_stale = item in item.approval_ids.stale_work_item_ids
 
+    @api.depends(
+        "approval_ids.state",
+        "approval_ids.kind",
+        "approval_ids.decided_at",
+        "approval_ids.before_work",
+        "done_at",
+    )
+    def _compute_approval_status(self):
+        for item in self:
+            approvals = item.approval_ids.filtered(lambda a: a.state == "approved").sorted("decided_at")
+            before = next((approval for approval in approvals if approval._authorises_before(item)), None)
+            item.approval_id = before or approvals[:1]
+            if before:
+                item.approval_status = "approved_before_work"
+            elif approvals:
+                item.approval_status = "approved_after_work"
+            else:
+                item.approval_status = "not_approved"
+
     @api.constrains("quantity", "price_unit")
     def _check_amounts(self):
         for item in self:
             if item.quantity <= 0:
-                raise ValidationError(
-                    self.env._("The quantity of “%s” must be more than zero.", item.name)
-                )
+                raise ValidationError(self.env._("The quantity of “%s” must be more than zero.", item.name))
             if item.price_unit < 0:
-                raise ValidationError(
-                    self.env._("The unit price of “%s” cannot be negative.", item.name)
-                )
+                raise ValidationError(self.env._("The unit price of “%s” cannot be negative.", item.name))
 
     def action_mark_done(self):
         self._check_can_mark_done()
@@ -140,7 +174,22 @@ class ServiceWorkItem(models.Model):
         not_started = self.task_id.filtered(lambda task: not task.work_started_at)
         if not_started:
             raise UserError(
-                self.env._(
-                    "Start the work on “%s” before marking items done.", not_started[0].display_name
-                )
+                self.env._("Start the work on “%s” before marking items done.", not_started[0].display_name)
             )
+
+    def _get_invoiced_lines(self):
+        """Lines of customer invoices, draft or posted, that bill these items."""
+        return self.invoice_line_ids.filtered(
+            lambda line: line.move_id.move_type == "out_invoice" and line.move_id.state != "cancel"
+        )
+
+    def _prepare_invoice_line_vals(self):
+        self.ensure_one()
+        return {
+            "product_id": self.product_id.id,
+            "name": self.name,
+            "quantity": self.quantity,
+            "product_uom_id": self.uom_id.id,
+            "price_unit": self.price_unit,
+            "service_work_item_id": self.id,
+        }

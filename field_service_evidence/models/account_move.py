@@ -1,0 +1,158 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+UNAPPROVED = ("approved_after_work", "not_approved")
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    service_task_ids = fields.Many2many("project.task", compute="_compute_service_evidence", string="Jobs")
+    service_task_count = fields.Integer(compute="_compute_service_evidence", string="Job count")
+    service_evidence_coverage = fields.Float(
+        compute="_compute_service_evidence",
+        string="Evidence coverage (%)",
+        help="Share of the untaxed amount billed for work the customer approved before it was done.",
+    )
+    service_evidence_line_ids = fields.One2many(
+        "account.move.line",
+        compute="_compute_service_evidence",
+        string="Evidence per line",
+    )
+
+    @api.depends(
+        "invoice_line_ids.service_task_id",
+        "invoice_line_ids.service_approval_status",
+        "invoice_line_ids.price_subtotal",
+    )
+    def _compute_service_evidence(self):
+        for move in self:
+            lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+            move.service_evidence_line_ids = lines
+            move.service_task_ids = lines.service_task_id
+            move.service_task_count = len(move.service_task_ids)
+            total = sum(lines.mapped("price_subtotal"))
+            approved = sum(
+                lines.filtered(lambda line: line.service_approval_status == "approved_before_work").mapped(
+                    "price_subtotal"
+                )
+            )
+            move.service_evidence_coverage = approved / total * 100.0 if total else 0.0
+
+    def _service_unapproved_lines(self):
+        """Lines billing job work that the customer did not approve before it was done."""
+        return self.invoice_line_ids.filtered(
+            lambda line: line.move_id.move_type == "out_invoice"
+            and line.service_approval_status in UNAPPROVED
+        )
+
+    def _service_unapproved_message(self, lines):
+        return "\n".join(
+            f"- {line.name} ({line.service_task_id.display_name}): "
+            f"{dict(line._fields['service_approval_status']._description_selection(self.env))[line.service_approval_status]}"
+            for line in lines
+        )
+
+    def action_post(self):
+        if not self.env.context.get("service_unapproved_confirmed"):
+            to_confirm = self.filtered(
+                lambda move: move.company_id.service_unapproved_posting == "warn"
+                and move._service_unapproved_lines()
+            )
+            if to_confirm:
+                return self.env["service.invoice.posting"]._action_open(self)
+        return super().action_post()
+
+    def _post(self, soft=True):
+        for move in self.filtered(lambda m: m.company_id.service_unapproved_posting == "block"):
+            lines = move._service_unapproved_lines()
+            if lines:
+                raise UserError(
+                    self.env._(
+                        "%(invoice)s bills work the customer did not approve before it was done:\n"
+                        "%(lines)s\nRecord the customer's authorisation, remove these lines, or ask "
+                        "an administrator to change the posting policy in the Invoicing settings.",
+                        invoice=move.display_name,
+                        lines=self._service_unapproved_message(lines),
+                    )
+                )
+        posted = super()._post(soft=soft)
+        posted._service_seal_evidence()
+        return posted
+
+    def _service_seal_evidence(self):
+        """Store each linked line's evidence fingerprint, chained line to line."""
+        for move in self:
+            previous = ""
+            for line in move.invoice_line_ids._service_linked_lines_in_order():
+                previous = line._service_evidence_digest(previous)
+                line.service_evidence_hash = previous
+
+    def _service_changed_evidence_lines(self):
+        """Linked lines whose evidence no longer matches the fingerprint sealed at posting."""
+        changed = self.env["account.move.line"]
+        for move in self:
+            previous = ""
+            for line in move.invoice_line_ids._service_linked_lines_in_order():
+                if line._service_evidence_digest(previous) != line.service_evidence_hash:
+                    changed |= line
+                previous = line.service_evidence_hash or ""
+        return changed
+
+    def action_verify_evidence(self):
+        self.ensure_one()
+        if self.state != "posted":
+            raise UserError(self.env._("The evidence is sealed when the invoice is posted: post it first."))
+        if not self.invoice_line_ids.filtered("service_work_item_id"):
+            raise UserError(self.env._("No line of this invoice comes from a service job."))
+        changed = self._service_changed_evidence_lines()
+        if changed:
+            message = self.env._(
+                "The evidence changed since the invoice was posted, on: %s.",
+                ", ".join(changed.mapped("name")),
+            )
+            kind = "warning"
+        else:
+            message = self.env._("The evidence of every line still matches what was invoiced.")
+            kind = "success"
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Verify evidence"),
+                "message": message,
+                "type": kind,
+                "sticky": bool(changed),
+            },
+        }
+
+    def action_open_service_tasks(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "field_service_evidence.project_task_action_service"
+        )
+        action["domain"] = [("id", "in", self.service_task_ids.ids)]
+        if len(self.service_task_ids) == 1:
+            action.update(res_id=self.service_task_ids.id, view_mode="form", views=[(False, "form")])
+        return action
+
+    def _service_evidence_report_data(self):
+        """Evidence of every linked line of these invoices, read in one batch for the report.
+
+        :return: {line id: {"approval", "approval_before", "readings", "justification", "hash"}}
+        """
+        lines = self.invoice_line_ids.filtered("service_work_item_id")
+        # Touch the related records once on the whole set so the ORM reads them in batches.
+        lines.service_work_item_id.approval_id.mapped("decided_at")
+        lines.service_work_item_id.reading_ids.mapped("finding")
+        return {
+            line.id: {
+                "approval": line.service_approval_id,
+                "status": line.service_approval_status,
+                "readings": line.service_work_item_id.reading_ids,
+                "justification": line.service_justification,
+                "stale": line.service_approval_stale,
+                "hash": line.service_evidence_hash,
+            }
+            for line in lines
+        }

@@ -1,0 +1,120 @@
+import hashlib
+import json
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .service_work_item import APPROVAL_STATUSES
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    service_work_item_id = fields.Many2one(
+        "service.work.item",
+        string="Work item",
+        index="btree_not_null",
+        copy=False,
+        check_company=True,
+        domain="[('state', '=', 'done'), ('task_id.partner_id', 'child_of', partner_id)]",
+        help="The job's work item this line bills: its approval, readings and justification "
+        "are the evidence of the line.",
+    )
+    service_task_id = fields.Many2one(
+        related="service_work_item_id.task_id", string="Job", store=True, index="btree_not_null"
+    )
+    service_approval_id = fields.Many2one(related="service_work_item_id.approval_id", string="Approval")
+    service_reading_ids = fields.Many2many(related="service_work_item_id.reading_ids", string="Readings")
+    service_justification = fields.Text(
+        related="service_work_item_id.justification", string="Why it was needed"
+    )
+    service_approval_stale = fields.Boolean(related="service_work_item_id.approval_stale")
+    service_approval_status = fields.Selection(
+        [*APPROVAL_STATUSES, ("not_applicable", "Not from a job")],
+        string="Approval status",
+        compute="_compute_service_approval_status",
+        store=True,
+        index=True,
+    )
+    service_evidence_hash = fields.Char(
+        string="Evidence fingerprint",
+        readonly=True,
+        copy=False,
+        help="SHA-256 of the line's evidence (approval, readings, justification) when the "
+        "invoice was posted, chained to the previous line's fingerprint.",
+    )
+
+    @api.depends("service_work_item_id.approval_status")
+    def _compute_service_approval_status(self):
+        for line in self:
+            line.service_approval_status = line.service_work_item_id.approval_status or "not_applicable"
+
+    @api.constrains("service_work_item_id", "partner_id")
+    def _check_service_work_item(self):
+        for line in self.filtered("service_work_item_id"):
+            item = line.service_work_item_id
+            customer = item.task_id.partner_id.commercial_partner_id
+            if line.move_id.is_sale_document() and customer != line.move_id.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "“%(item)s” is work done for %(customer)s: it cannot be billed to %(partner)s.",
+                        item=item.name,
+                        customer=customer.display_name,
+                        partner=line.move_id.commercial_partner_id.display_name,
+                    )
+                )
+            if len(item._get_invoiced_lines()) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "“%(item)s” of job “%(job)s” is already invoiced: a work item is billed once.",
+                        item=item.name,
+                        job=item.task_id.display_name,
+                    )
+                )
+
+    def _service_evidence_payload(self):
+        """The evidence of the line as canonical data: what the fingerprint seals."""
+        self.ensure_one()
+        item = self.service_work_item_id
+        approval = self.service_approval_id
+        return {
+            "line": [self.id, self.product_id.id, self.name, self.quantity, self.price_unit],
+            "item": [item.id, item.name, item.quantity, item.price_unit, item.justification or ""],
+            "approval": approval
+            and [
+                approval.id,
+                approval.kind,
+                approval.method,
+                approval.state,
+                approval.approver_name or "",
+                approval.partner_id.id,
+                fields.Datetime.to_string(approval.decided_at),
+                hashlib.sha256(approval.signature or b"").hexdigest(),
+            ],
+            "readings": [
+                [
+                    reading.id,
+                    reading.type_id.id,
+                    reading.component or "",
+                    reading.phase,
+                    reading.measured_value,
+                    reading.rated_value,
+                    reading.tolerance_kind,
+                    reading.tolerance_percent,
+                    reading.min_value,
+                    reading.max_value,
+                    reading.result,
+                    reading.finding or "",
+                    fields.Datetime.to_string(reading.taken_at),
+                ]
+                for reading in item.reading_ids.sorted("id")
+            ],
+        }
+
+    def _service_evidence_digest(self, previous):
+        """The line's fingerprint: SHA-256 over the previous line's fingerprint and its evidence."""
+        payload = json.dumps(self._service_evidence_payload(), sort_keys=True, default=str)
+        return hashlib.sha256((previous + payload).encode()).hexdigest()
+
+    def _service_linked_lines_in_order(self):
+        return self.filtered("service_work_item_id").sorted(lambda line: (line.sequence, line.id))

@@ -1,0 +1,59 @@
+"""Builders of invoiced jobs at any size, shared by the tests and the benchmarks in bench/."""
+
+from odoo import Command
+
+
+def create_invoiced_job(env, n_items, readings_per_item=3, post=True):
+    """A documented field-service job with ``n_items`` done work items, each justified by
+    ``readings_per_item`` readings, authorised before work, and its customer invoice."""
+    project = env["project.project"].create({"name": "Evidence benchmark", "is_field_service": True})
+    partner = env["res.partner"].create({"name": "Evidence benchmark customer"})
+    reading_type = env["service.reading.type"].create(
+        {"name": "Run capacitor", "unit": "uF", "rated_value": 5.0, "tolerance_percent": 6.0}
+    )
+    product = env["product.product"].create({"name": "Run capacitor 5 uF", "lst_price": 185.0})
+    task = env["project.task"].create(
+        {
+            "name": f"Job with {n_items} items",
+            "project_id": project.id,
+            "partner_id": partner.id,
+            "service_complaint": "Blows warm air.",
+            "service_diagnosis": "Failed run capacitors.",
+        }
+    )
+    readings = env["service.reading"].create(
+        [
+            {"task_id": task.id, "type_id": reading_type.id, "measured_value": 2.0 + index / 100.0}
+            for index in range(n_items * readings_per_item)
+        ]
+    )
+    items = env["service.work.item"].create(
+        [
+            {
+                "task_id": task.id,
+                "product_id": product.id,
+                "name": f"Run capacitor, unit {index + 1}",
+                "justification": "Tested far below its rating.",
+                "reading_ids": [
+                    Command.set(readings[index * readings_per_item : (index + 1) * readings_per_item].ids)
+                ],
+            }
+            for index in range(n_items)
+        ]
+    )
+    approval = env["service.approval"].create(
+        {
+            "task_id": task.id,
+            "method": "in_person",
+            "approver_name": "Benchmark customer",
+            "work_item_ids": [Command.set(items.ids)],
+        }
+    )
+    approval.action_approve()
+    task.action_start_work()
+    items.action_mark_done()
+    task.action_complete_work()
+    invoice = task._create_service_invoices()
+    if post:
+        invoice.action_post()
+    return invoice

@@ -1,0 +1,322 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+from lxml import html
+
+from odoo import Command, fields
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import Form, tagged
+
+from .common import SIGNATURE_PNG, FieldServiceCase
+from .invoice_fixtures import create_invoiced_job
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceFromJobs(FieldServiceCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tax = cls.env["account.tax"].create(
+            {"name": "Sales tax 8.25%", "amount": 8.25, "amount_type": "percent", "type_tax_use": "sale"}
+        )
+        cls.capacitor_product.taxes_id = cls.tax
+        cls.labour_product.taxes_id = cls.tax
+        cls.other_customer = cls.env["res.partner"].create({"name": "Oscar Other"})
+
+    def _invoiced_lines(self, invoice):
+        return invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+
+    def test_one_job_makes_a_draft_invoice_linked_line_by_line(self):
+        task = self._documented_job()
+        invoice = task._create_service_invoices()
+        self.assertEqual(invoice.state, "draft")
+        self.assertEqual(invoice.move_type, "out_invoice")
+        self.assertEqual(invoice.partner_id, self.customer)
+        line = self._invoiced_lines(invoice)
+        self.assertEqual(line.service_work_item_id, task.work_item_ids)
+        self.assertEqual(line.service_task_id, task)
+        self.assertEqual(line.product_id, self.capacitor_product)
+        self.assertEqual(line.price_unit, 185.0)
+        self.assertEqual(line.tax_ids, self.tax)
+        self.assertAlmostEqual(invoice.amount_untaxed, 185.0)
+        self.assertAlmostEqual(invoice.amount_tax, 15.26)
+        self.assertAlmostEqual(invoice.amount_total, 200.26)
+        self.assertEqual(task.service_invoice_ids, invoice)
+        self.assertEqual(invoice.service_task_ids, task)
+        self.assertEqual(invoice.service_evidence_coverage, 100.0)
+
+    def test_several_jobs_make_one_invoice_per_customer(self):
+        first, second = self._documented_job(), self._documented_job()
+        third = self._documented_job()
+        third.partner_id = self.other_customer
+        invoices = (first | second | third)._create_service_invoices()
+        self.assertEqual(len(invoices), 2)
+        mine = invoices.filtered(lambda move: move.partner_id == self.customer)
+        self.assertEqual(self._invoiced_lines(mine).service_task_id, first | second)
+        self.assertEqual(mine.amount_untaxed, 370.0)
+        self.assertEqual(self._invoiced_lines(invoices - mine).service_work_item_id, third.work_item_ids)
+
+    def test_a_work_item_is_never_invoiced_twice(self):
+        task = self._documented_job(complete=False)
+        invoice = task._create_service_invoices()
+        with self.assertRaisesRegex(UserError, "Nothing left to invoice"):
+            task._create_service_invoices()
+        extra = self._create_item(task, product_id=self.labour_product.id)
+        self._create_approval(task, extra).action_approve()
+        extra.action_mark_done()
+        second = task._create_service_invoices()
+        self.assertEqual(self._invoiced_lines(second).service_work_item_id, extra)
+        self.assertEqual(task.service_invoice_ids, invoice | second)
+        # Linking an invoiced item by hand on another invoice is refused.
+        with self.assertRefused(ValidationError, "already invoiced"):
+            second.invoice_line_ids = [
+                Command.create({"product_id": self.capacitor_product.id, "service_work_item_id": extra.id})
+            ]
+        # A cancelled invoice frees its items.
+        second.button_cancel()
+        third = task._create_service_invoices()
+        self.assertEqual(self._invoiced_lines(third).service_work_item_id, extra)
+
+    def test_bad_input_when_invoicing(self):
+        task = self._create_task()
+        self._create_item(task)
+        with self.assertRaisesRegex(UserError, "Nothing left to invoice"):
+            task._create_service_invoices()
+        task.partner_id = False
+        with self.assertRaisesRegex(UserError, "has no customer"):
+            task._create_service_invoices()
+        no_receivable = self.env["res.partner"].create({"name": "No Receivable Ltd"})
+        self.env["ir.default"].search(
+            [("field_id.name", "=", "property_account_receivable_id"), ("field_id.model", "=", "res.partner")]
+        ).unlink()
+        job = self._documented_job()
+        job.partner_id = no_receivable
+        count = self.env["account.move"].search_count([])
+        with self.assertRefused(UserError, "No Receivable Ltd has no receivable account"):
+            job._create_service_invoices()
+        self.assertEqual(self.env["account.move"].search_count([]), count)
+
+    def test_a_line_by_hand_links_only_to_the_customers_jobs(self):
+        task = self._documented_job()
+        invoice = self.env["account.move"].create(
+            {"move_type": "out_invoice", "partner_id": self.other_customer.id}
+        )
+        with self.assertRefused(ValidationError, "work done for Martha Customer"):
+            invoice.invoice_line_ids = [
+                Command.create(
+                    {"product_id": self.capacitor_product.id, "service_work_item_id": task.work_item_ids.id}
+                )
+            ]
+        self.assertFalse(self.env["account.move.line"].search([("move_id", "=", invoice.id)]))
+        invoice.partner_id = self.customer
+        with Form(invoice) as form, form.invoice_line_ids.new() as line:
+            line.product_id = self.capacitor_product
+            line.service_work_item_id = task.work_item_ids
+        self.assertEqual(invoice.invoice_line_ids.service_approval_status, "approved_before_work")
+
+
+@tagged("post_install", "-at_install")
+class TestApprovalStatusOfLines(FieldServiceCase):
+    def _status(self, task):
+        invoice = task._create_service_invoices()
+        return invoice.invoice_line_ids.filtered("service_work_item_id").service_approval_status
+
+    def test_approved_before_work(self):
+        self.assertEqual(self._status(self._documented_job()), "approved_before_work")
+
+    def test_authorised_during_the_job_but_before_the_item_was_done(self):
+        task = self._create_task(start_without_approval_reason="emergency")
+        item = self._create_item(task)
+        with freeze_time(fields.Datetime.now() - timedelta(hours=2)):
+            task.action_start_work()
+        self._create_approval(task, item).action_approve()
+        item.action_mark_done()
+        self.assertEqual(self._status(task), "approved_before_work")
+
+    def test_approved_after_work(self):
+        task = self._create_task(start_without_approval_reason="emergency")
+        item = self._create_item(task)
+        with freeze_time(fields.Datetime.now() - timedelta(hours=2)):
+            task.action_start_work()
+            item.action_mark_done()
+        self._create_approval(task, item).action_approve()
+        self.assertEqual(self._status(task), "approved_after_work")
+
+    def test_acknowledged_after_work(self):
+        task = self._create_task(start_without_approval_reason="safety")
+        item = self._create_item(task)
+        task.action_start_work()
+        item.action_mark_done()
+        self._create_approval(task, item, kind="acknowledgment").action_approve()
+        self.assertEqual(self._status(task), "approved_after_work")
+
+    def test_not_approved(self):
+        task = self._create_task(start_without_approval_reason="emergency")
+        item = self._create_item(task)
+        task.action_start_work()
+        item.action_mark_done()
+        self.assertEqual(self._status(task), "not_approved")
+
+    def test_line_not_from_a_job(self):
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_line_ids": [Command.create({"product_id": self.labour_product.id})],
+            }
+        )
+        self.assertEqual(invoice.invoice_line_ids.service_approval_status, "not_applicable")
+        self.assertEqual(invoice.service_evidence_coverage, 0.0)
+
+
+@tagged("post_install", "-at_install")
+class TestPostingPolicy(FieldServiceCase):
+    def _unapproved_invoice(self):
+        task = self._create_task(start_without_approval_reason="emergency")
+        item = self._create_item(task)
+        task.action_start_work()
+        item.action_mark_done()
+        return task._create_service_invoices()
+
+    def test_allow_posts(self):
+        self.company.service_unapproved_posting = "allow"
+        invoice = self._unapproved_invoice()
+        invoice.action_post()
+        self.assertEqual(invoice.state, "posted")
+
+    def test_warn_asks_to_confirm_naming_the_lines(self):
+        self.company.service_unapproved_posting = "warn"
+        invoice = self._unapproved_invoice()
+        action = invoice.action_post()
+        self.assertEqual(invoice.state, "draft")
+        self.assertEqual(action["res_model"], "service.invoice.posting")
+        posting = self.env["service.invoice.posting"].browse(action["res_id"])
+        self.assertIn("Run capacitor 5 uF", posting.message)
+        self.assertIn("Not approved", posting.message)
+        posting.action_confirm()
+        self.assertEqual(invoice.state, "posted")
+
+    def test_warn_does_not_ask_when_everything_was_approved(self):
+        self.company.service_unapproved_posting = "warn"
+        invoice = self._documented_job()._create_service_invoices()
+        invoice.action_post()
+        self.assertEqual(invoice.state, "posted")
+
+    def test_block_refuses_naming_the_lines(self):
+        self.company.service_unapproved_posting = "block"
+        invoice = self._unapproved_invoice()
+        with self.assertRefused(UserError, r"did not approve(.|\n)*Run capacitor 5 uF"):
+            invoice.action_post()
+        self.assertEqual(invoice.state, "draft")
+        self.assertFalse(invoice.invoice_line_ids.service_evidence_hash)
+
+    def test_policy_in_settings(self):
+        with Form(self.env["res.config.settings"]) as settings:
+            settings.service_unapproved_posting = "block"
+        self.assertEqual(self.company.service_unapproved_posting, "block")
+
+
+@tagged("post_install", "-at_install")
+class TestEvidenceFingerprint(FieldServiceCase):
+    def test_posting_seals_and_verify_names_the_changed_line(self):
+        invoice = create_invoiced_job(self.env, 3, readings_per_item=2)
+        lines = invoice.invoice_line_ids.filtered("service_work_item_id").sorted(
+            lambda line: (line.sequence, line.id)
+        )
+        hashes = lines.mapped("service_evidence_hash")
+        self.assertTrue(all(len(h) == 64 for h in hashes))
+        self.assertEqual(len(set(hashes)), 3)
+        self.assertEqual(invoice.action_verify_evidence()["params"]["type"], "success")
+        self.assertFalse(invoice._service_changed_evidence_lines())
+
+        # A manager edits a reading of the second line after the job was completed.
+        reading = lines[1].service_work_item_id.reading_ids[0]
+        reading.with_user(self.env.ref("base.user_admin")).measured_value = 4.9
+        self.assertEqual(invoice._service_changed_evidence_lines(), lines[1])
+        result = invoice.action_verify_evidence()["params"]
+        self.assertEqual(result["type"], "warning")
+        self.assertIn(lines[1].name, result["message"])
+        self.assertNotIn(lines[0].name, result["message"])
+
+    def test_verify_needs_a_posted_invoice(self):
+        invoice = create_invoiced_job(self.env, 1, post=False)
+        with self.assertRaisesRegex(UserError, "post it first"):
+            invoice.action_verify_evidence()
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceEvidenceReport(FieldServiceCase):
+    def _render(self, report, invoice):
+        content, _type = self.env["ir.actions.report"]._render_qweb_html(report, invoice.ids)
+        return html.fromstring(content)
+
+    def test_each_line_is_followed_by_its_evidence(self):
+        task = self._documented_job()
+        task.work_item_ids.reading_ids = task.reading_ids.filtered(lambda r: r.phase == "before")
+        invoice = task._create_service_invoices()
+        invoice.action_post()
+        doc = self._render("field_service_evidence.action_report_invoice_evidence", invoice)
+        line = invoice.invoice_line_ids.filtered("service_work_item_id")
+        evidence = doc.xpath(f"//tr[contains(@class, 'o_service_evidence')][@data-line-id='{line.id}']")
+        self.assertEqual(len(evidence), 1)
+        line_row = evidence[0].getprevious()
+        self.assertIn("Run capacitor 5 uF", line_row.text_content())
+        text = " ".join(evidence[0].text_content().split())
+        self.assertIn("Martha Customer", text)
+        self.assertIn("before the work started", text)
+        self.assertIn(
+            "Condenser fan run capacitor tested at 2.1 uF against a rated 5.0 uF: 58% below rating, "
+            "outside the ±6% tolerance.",
+            text,
+        )
+        self.assertIn("Why it was needed:", text)
+        self.assertIn(line.service_evidence_hash, text)
+
+    def test_invoice_without_job_lines_prints_a_note(self):
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_line_ids": [Command.create({"product_id": self.labour_product.id})],
+            }
+        )
+        doc = self._render("field_service_evidence.action_report_invoice_evidence", invoice)
+        self.assertFalse(doc.xpath("//tr[contains(@class, 'o_service_evidence')]"))
+        self.assertTrue(doc.xpath("//p[contains(@class, 'o_service_no_evidence')]"))
+        self.assertTrue(doc.xpath("//table[@name='invoice_line_table']"))
+
+    def test_standard_invoice_report_is_unchanged(self):
+        invoice = self._documented_job()._create_service_invoices()
+        invoice.action_post()
+        report = self.env["ir.actions.report"]
+        with_addon, _type = report._render_qweb_html("account.account_invoices", invoice.ids)
+        self.env.ref("field_service_evidence.report_invoice_document_evidence").active = False
+        without_addon, _type = report._render_qweb_html("account.account_invoices", invoice.ids)
+        self.assertEqual(with_addon, without_addon)
+        self.assertNotIn(b"o_service_evidence", with_addon)
+
+    def test_query_count_does_not_grow_with_lines(self):
+        report = "field_service_evidence.action_report_invoice_evidence"
+        counts = []
+        for size in (5, 50):
+            invoice = create_invoiced_job(self.env, size)
+            self.env["ir.actions.report"]._render_qweb_html(report, invoice.ids)  # warm the template cache
+            self.env.flush_all()
+            self.env.invalidate_all()
+            start = self.env.cr.sql_log_count
+            self.env["ir.actions.report"]._render_qweb_html(report, invoice.ids)
+            counts.append(self.env.cr.sql_log_count - start)
+        self.assertEqual(counts[0], counts[1], f"queries at 5 and 50 lines: {counts}")
+
+    def test_service_record_report(self):
+        task = self._documented_job()
+        task.approval_ids.write({"method": "signature", "signature": SIGNATURE_PNG})
+        doc = self._render("field_service_evidence.action_report_service_record", task)
+        text = " ".join(doc.text_content().split())
+        self.assertIn("The air conditioner runs but blows warm air.", text)
+        before = doc.xpath("//table[contains(@class, 'o_service_readings')][@data-phase='before']")[0]
+        self.assertIn("2.1 uF against a rated 5.0 uF", " ".join(before.text_content().split()))
+        after = doc.xpath("//table[contains(@class, 'o_service_readings')][@data-phase='after']")[0]
+        self.assertIn("In spec", after.text_content())
+        self.assertIn("100 / 100", text)
+        self.assertTrue(doc.xpath("//img[contains(@class, 'o_service_signature')]"))

@@ -1,0 +1,1 @@
+from . import service_invoice_posting
