@@ -12,3 +12,9 @@ from . import account_move_line
 from . import account_move
 from . import res_company
 from . import res_config_settings
+from . import invoice_dispute_stage
+from . import invoice_dispute_reason
+from . import invoice_dispute_root_cause
+from . import invoice_dispute
+from . import invoice_dispute_line
+from . import invoice_dispute_call

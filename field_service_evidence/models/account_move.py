@@ -14,6 +14,14 @@ class AccountMove(models.Model):
         string="Evidence coverage (%)",
         help="Share of the untaxed amount billed for work the customer approved before it was done.",
     )
+    dispute_ids = fields.One2many("invoice.dispute", "invoice_id", string="Disputes")
+    dispute_count = fields.Integer(compute="_compute_dispute_count")
+    dispute_state = fields.Selection(
+        [("disputed", "Disputed"), ("resolved", "Dispute resolved")],
+        compute="_compute_dispute_state",
+        store=True,
+        help="Disputed while a dispute on it is open; resolved once all are closed.",
+    )
     service_evidence_line_ids = fields.One2many(
         "account.move.line",
         compute="_compute_service_evidence",
@@ -38,6 +46,68 @@ class AccountMove(models.Model):
                 )
             )
             move.service_evidence_coverage = approved / total * 100.0 if total else 0.0
+
+    @api.depends("dispute_ids")
+    def _compute_dispute_count(self):
+        for move in self:
+            move.dispute_count = len(move.dispute_ids)
+
+    @api.depends("dispute_ids.is_closed", "dispute_ids.stage_id.is_cancel")
+    def _compute_dispute_state(self):
+        for move in self:
+            disputes = move.dispute_ids.filtered(lambda dispute: not dispute.stage_id.is_cancel)
+            if disputes.filtered(lambda dispute: not dispute.is_closed):
+                move.dispute_state = "disputed"
+            elif disputes:
+                move.dispute_state = "resolved"
+            else:
+                move.dispute_state = False
+
+    def action_open_dispute(self, lines=None):
+        """A new dispute on this invoice, to fill in and save: with the given lines, or with
+        every product line not disputed yet (remove the ones the customer accepts)."""
+        self.ensure_one()
+        self._check_can_dispute()
+        if lines is None:
+            disputed = self.dispute_ids.filtered(lambda d: not d.stage_id.is_cancel).line_ids.move_line_id
+            lines = self.invoice_line_ids.filtered(lambda line: line.display_type == "product") - disputed
+            if not lines:
+                raise UserError(self.env._("Every line of %s is already disputed.", self.display_name))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Dispute %s", self.display_name),
+            "res_model": "invoice.dispute",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "context": {f"default_{key}": value for key, value in self._prepare_dispute_vals(lines).items()},
+        }
+
+    def _check_can_dispute(self):
+        for move in self:
+            if move.move_type != "out_invoice":
+                raise UserError(
+                    self.env._("Only customer invoices can be disputed; %s is not one.", move.display_name)
+                )
+            if move.state != "posted":
+                raise UserError(
+                    self.env._("%s is not posted: only a posted invoice can be disputed.", move.display_name)
+                )
+
+    def _prepare_dispute_vals(self, lines):
+        self.ensure_one()
+        return {
+            "invoice_id": self.id,
+            "line_ids": [fields.Command.create({"move_line_id": line.id}) for line in lines],
+        }
+
+    def action_open_disputes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "field_service_evidence.invoice_dispute_action"
+        )
+        action["domain"] = [("invoice_id", "=", self.id)]
+        action["context"] = {"default_invoice_id": self.id}
+        return action
 
     def _service_unapproved_lines(self):
         """Lines billing job work that the customer did not approve before it was done."""
@@ -128,9 +198,7 @@ class AccountMove(models.Model):
 
     def action_open_service_tasks(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "field_service_evidence.project_task_action_service"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("field_service_evidence.project_task_action")
         action["domain"] = [("id", "in", self.service_task_ids.ids)]
         if len(self.service_task_ids) == 1:
             action.update(res_id=self.service_task_ids.id, view_mode="form", views=[(False, "form")])

@@ -23,6 +23,14 @@ class AccountMoveLine(models.Model):
     service_task_id = fields.Many2one(
         related="service_work_item_id.task_id", string="Job", store=True, index="btree_not_null"
     )
+    service_technician_id = fields.Many2one(
+        "res.users",
+        string="Technician",
+        compute="_compute_service_technician_id",
+        store=True,
+        index="btree_not_null",
+        help="The first technician assigned to the job this line bills.",
+    )
     service_approval_id = fields.Many2one(related="service_work_item_id.approval_id", string="Approval")
     service_reading_ids = fields.Many2many(related="service_work_item_id.reading_ids", string="Readings")
     service_justification = fields.Text(
@@ -43,6 +51,11 @@ class AccountMoveLine(models.Model):
         help="SHA-256 of the line's evidence (approval, readings, justification) when the "
         "invoice was posted, chained to the previous line's fingerprint.",
     )
+
+    @api.depends("service_task_id.user_ids")
+    def _compute_service_technician_id(self):
+        for line in self:
+            line.service_technician_id = line.service_task_id.user_ids[:1]
 
     @api.depends("service_work_item_id.approval_status")
     def _compute_service_approval_status(self):
@@ -118,3 +131,8 @@ class AccountMoveLine(models.Model):
 
     def _service_linked_lines_in_order(self):
         return self.filtered("service_work_item_id").sorted(lambda line: (line.sequence, line.id))
+
+    def action_dispute_line(self):
+        """“Dispute this line”, from the invoice's Evidence tab."""
+        self.ensure_one()
+        return self.move_id.action_open_dispute(lines=self)

@@ -38,6 +38,7 @@ class ProjectTask(models.Model):
         compute="_compute_service_state",
         store=True,
         string="Work status",
+        group_expand=True,  # the jobs board shows every status, in this order
     )
     start_without_approval_reason = fields.Selection(
         START_REASONS,

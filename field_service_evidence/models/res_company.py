@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -16,3 +17,45 @@ class ResCompany(models.Model):
         help="What happens when an invoice is posted with lines billing job work the customer "
         "did not approve before it was done.",
     )
+
+    # Dispute policy: what the recommendation proposes.
+    dispute_unapproved_share = fields.Float(
+        string="Concession on lines without prior approval (%)",
+        default=50.0,
+        help="Share of a disputed line to concede when the customer did not approve the work before it was done.",
+    )
+    dispute_let_go_threshold = fields.Monetary(
+        string="Let-it-go threshold",
+        currency_field="currency_id",
+        default=150.0,
+        help="A dispute whose whole amount is under this is not worth fighting: the recommendation is to concede it.",
+    )
+    dispute_contest_hours = fields.Float(
+        string="Hours to contest a dispute",
+        default=2.0,
+        help="Time a contested dispute takes: calls, letters, collection.",
+    )
+    dispute_hourly_cost = fields.Monetary(
+        string="Hourly cost of contesting",
+        currency_field="currency_id",
+        default=75.0,
+    )
+
+    @api.constrains(
+        "dispute_unapproved_share", "dispute_let_go_threshold", "dispute_contest_hours", "dispute_hourly_cost"
+    )
+    def _check_dispute_policy(self):
+        for company in self:
+            if not 0 <= company.dispute_unapproved_share <= 100:
+                raise ValidationError(self.env._("The concession share must be between 0% and 100%."))
+            if (
+                min(
+                    company.dispute_let_go_threshold,
+                    company.dispute_contest_hours,
+                    company.dispute_hourly_cost,
+                )
+                < 0
+            ):
+                raise ValidationError(
+                    self.env._("The dispute policy's amounts and hours cannot be negative.")
+                )

@@ -7,3 +7,7 @@ class ResConfigSettings(models.TransientModel):
     service_unapproved_posting = fields.Selection(
         related="company_id.service_unapproved_posting", readonly=False
     )
+    dispute_unapproved_share = fields.Float(related="company_id.dispute_unapproved_share", readonly=False)
+    dispute_let_go_threshold = fields.Monetary(related="company_id.dispute_let_go_threshold", readonly=False)
+    dispute_contest_hours = fields.Float(related="company_id.dispute_contest_hours", readonly=False)
+    dispute_hourly_cost = fields.Monetary(related="company_id.dispute_hourly_cost", readonly=False)

@@ -41,6 +41,8 @@ class ServiceTaskEvidenceMixin(models.AbstractModel):
                 self._lock_when_completed and bool(record.task_id.work_completed_at) and not may_edit
             )
 
+    @api.depends("company_id")
+    @api.depends_context("company")
     def _compute_currency_id(self):
         # A job of a project shared between companies has no company: the current one bills it.
         for record in self:

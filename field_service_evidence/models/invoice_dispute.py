@@ -1,0 +1,481 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import formatLang
+
+from .account_move import UNAPPROVED
+
+# The chance of losing a line in a contested dispute, by its evidence: a line approved
+# before the work is rarely lost, one without approval usually is.
+CHANCE_OF_LOSING = {
+    "approved_before_work": 0.1,
+    "approved_after_work": 0.5,
+    "not_approved": 0.8,
+    "not_applicable": 0.8,
+}
+
+
+class InvoiceDispute(models.Model):
+    """A customer's dispute of an invoice: call first, walk through the evidence, decide."""
+
+    _name = "invoice.dispute"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _description = "Invoice dispute"
+    _order = "priority desc, opened_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
+    priority = fields.Selection([("0", "Normal"), ("1", "Urgent")], default="0")
+    invoice_id = fields.Many2one(
+        "account.move",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted')]",
+    )
+    company_id = fields.Many2one(related="invoice_id.company_id", store=True, index=True, precompute=True)
+    currency_id = fields.Many2one(related="invoice_id.currency_id", store=True, precompute=True)
+    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company currency")
+    partner_id = fields.Many2one(
+        related="invoice_id.commercial_partner_id", string="Customer", store=True, index=True, precompute=True
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Owner",
+        default=lambda self: self.env.user,
+        tracking=True,
+        domain="[('share', '=', False)]",
+        help="Who calls the customer and decides.",
+    )
+    stage_id = fields.Many2one(
+        "invoice.dispute.stage",
+        default=lambda self: self._default_stage_id(),
+        group_expand="_read_group_expand_stage_ids",
+        tracking=True,
+        index=True,
+        copy=False,
+        ondelete="restrict",
+    )
+    is_closed = fields.Boolean(related="stage_id.is_closing", store=True, string="Closed")
+    reason_id = fields.Many2one("invoice.dispute.reason", tracking=True)
+    statement = fields.Text(string="Customer's statement", help="What the customer says, in their words.")
+    channel = fields.Selection(
+        [("phone", "Phone"), ("email", "E-mail"), ("portal", "Customer portal"), ("in_person", "In person")],
+        default="phone",
+        required=True,
+    )
+    opened_date = fields.Datetime(string="Opened", default=fields.Datetime.now, required=True, readonly=True)
+    resolved_date = fields.Datetime(string="Resolved", readonly=True, copy=False, tracking=True)
+    days_to_resolve = fields.Integer(compute="_compute_days", store=True, aggregator="avg")
+    days_open = fields.Integer(compute="_compute_days_open")
+    line_ids = fields.One2many("invoice.dispute.line", "dispute_id", string="Disputed lines", copy=False)
+    call_ids = fields.One2many("invoice.dispute.call", "dispute_id", string="Calls", copy=False)
+    call_count = fields.Integer(compute="_compute_call_count")
+    no_call_reason = fields.Text(
+        string="Why no call", help="Closing needs a logged call, or the reason why there was none."
+    )
+    disputed_amount = fields.Monetary(compute="_compute_amounts", store=True, tracking=True)
+    recommended_amount = fields.Monetary(
+        compute="_compute_amounts", store=True, string="Recommended concession"
+    )
+    conceded_amount = fields.Monetary(compute="_compute_amounts", store=True, tracking=True)
+    disputed_amount_company = fields.Monetary(
+        compute="_compute_amounts",
+        store=True,
+        currency_field="company_currency_id",
+        string="Disputed (company)",
+    )
+    conceded_amount_company = fields.Monetary(
+        compute="_compute_amounts",
+        store=True,
+        currency_field="company_currency_id",
+        string="Conceded (company)",
+    )
+    chance_of_losing = fields.Float(
+        compute="_compute_recommendation",
+        store=True,
+        help="From the evidence of the disputed lines, in percent.",
+    )
+    let_go = fields.Boolean(
+        compute="_compute_recommendation",
+        store=True,
+        string="Let it go",
+        help="Fighting this dispute costs more than it can recover: concede it.",
+    )
+    recommendation = fields.Selection(
+        [("defend", "Defend"), ("partial", "Partial concession"), ("let_go", "Let it go")],
+        compute="_compute_recommendation",
+        store=True,
+    )
+    recommendation_reason = fields.Text(compute="_compute_recommendation", store=True)
+    unapproved_line_count = fields.Integer(
+        compute="_compute_amounts", store=True, string="Lines without prior approval"
+    )
+    resolution = fields.Selection(
+        [
+            ("upheld", "Upheld"),
+            ("partial", "Partial concession"),
+            ("write_off", "Full write-off"),
+            ("withdrawn", "Withdrawn by customer"),
+        ],
+        tracking=True,
+        copy=False,
+    )
+    root_cause_id = fields.Many2one("invoice.dispute.root.cause", string="Root cause", tracking=True)
+    resolution_note = fields.Text()
+    task_ids = fields.Many2many("project.task", compute="_compute_task_ids", string="Jobs")
+    task_count = fields.Integer(compute="_compute_task_ids", string="Job count")
+    is_ready_to_resolve = fields.Boolean(
+        compute="_compute_is_ready_to_resolve",
+        help="The dispute is in the last open stage (Proposal): resolving it is the next step.",
+    )
+    technician_id = fields.Many2one(
+        "res.users",
+        compute="_compute_technician_id",
+        store=True,
+        help="The technician of the first disputed job.",
+    )
+
+    def _default_stage_id(self):
+        return self.env["invoice.dispute.stage"].search([("is_closing", "=", False)], limit=1)
+
+    @api.model
+    def _read_group_expand_stage_ids(self, stages, domain):
+        # Every stage is a kanban column, empty or not; there are a handful.
+        return stages.search([], order=stages._order)  # pylint: disable=no-search-all
+
+    @api.depends("opened_date", "resolved_date")
+    def _compute_days(self):
+        for dispute in self:
+            if dispute.resolved_date:
+                dispute.days_to_resolve = (dispute.resolved_date - dispute.opened_date).days
+            else:
+                dispute.days_to_resolve = 0
+
+    def _compute_days_open(self):
+        now = fields.Datetime.now()
+        for dispute in self:
+            dispute.days_open = ((dispute.resolved_date or now) - dispute.opened_date).days
+
+    @api.depends("call_ids")
+    def _compute_call_count(self):
+        for dispute in self:
+            dispute.call_count = len(dispute.call_ids)
+
+    @api.depends(
+        "line_ids.disputed_amount",
+        "line_ids.recommended_concession",
+        "line_ids.conceded_amount",
+        "line_ids.evidence_status",
+        "invoice_id.invoice_date",
+    )
+    def _compute_amounts(self):
+        for dispute in self:
+            lines = dispute.line_ids
+            dispute.disputed_amount = sum(lines.mapped("disputed_amount"))
+            dispute.recommended_amount = sum(lines.mapped("recommended_concession"))
+            dispute.conceded_amount = sum(lines.mapped("conceded_amount"))
+            dispute.unapproved_line_count = len(
+                lines.filtered(lambda line: line.evidence_status != "approved_before_work")
+            )
+            dispute.disputed_amount_company = dispute._to_company_currency(dispute.disputed_amount)
+            dispute.conceded_amount_company = dispute._to_company_currency(dispute.conceded_amount)
+
+    def _to_company_currency(self, amount):
+        if not self.currency_id or self.currency_id == self.company_currency_id:
+            return amount
+        return self.currency_id._convert(
+            amount,
+            self.company_currency_id,
+            self.company_id,
+            self.invoice_id.invoice_date or fields.Date.today(),
+        )
+
+    @api.depends(
+        "line_ids.disputed_amount",
+        "line_ids.evidence_status",
+        "company_id.dispute_let_go_threshold",
+        "company_id.dispute_contest_hours",
+        "company_id.dispute_hourly_cost",
+        "company_id.dispute_unapproved_share",
+    )
+    def _compute_recommendation(self):
+        for dispute in self:
+            dispute.update(dispute._recommend())
+
+    def _recommend(self):
+        """The policy's view of the dispute: chance of losing it, whether to let it go, and why."""
+        self.ensure_one()
+        company, currency = self.company_id, self.currency_id or self.company_id.currency_id
+        lines = self.line_ids
+        total = sum(lines.mapped("disputed_amount"))
+        if not lines or currency.is_zero(total):
+            return {
+                "chance_of_losing": 0.0,
+                "let_go": False,
+                "recommendation": False,
+                "recommendation_reason": False,
+            }
+        chance = (
+            sum(CHANCE_OF_LOSING.get(line.evidence_status, 0.8) * line.disputed_amount for line in lines)
+            / total
+        )
+        total_company = self._to_company_currency(total)
+        time_cost = company.dispute_contest_hours * company.dispute_hourly_cost
+        expected_recovery = (1.0 - chance) * total_company
+        fmt = lambda amount: formatLang(self.env, amount, currency_obj=company.currency_id)  # noqa: E731
+        values = {"chance_of_losing": round(chance * 100.0, 1)}
+        if company.currency_id.compare_amounts(total_company, company.dispute_let_go_threshold) < 0:
+            values.update(
+                let_go=True,
+                recommendation="let_go",
+                recommendation_reason=self.env._(
+                    "Let it go: %(amount)s is under the %(threshold)s threshold, less than the time and "
+                    "goodwill a fight would cost.",
+                    amount=fmt(total_company),
+                    threshold=fmt(company.dispute_let_go_threshold),
+                ),
+            )
+        elif company.currency_id.compare_amounts(time_cost, expected_recovery) > 0:
+            values.update(
+                let_go=True,
+                recommendation="let_go",
+                recommendation_reason=self.env._(
+                    "Let it go: contesting costs about %(cost)s of time to recover %(recovery)s on average "
+                    "(a %(chance)s%% chance of losing, from the evidence).",
+                    cost=fmt(time_cost),
+                    recovery=fmt(expected_recovery),
+                    chance=round(chance * 100),
+                ),
+            )
+        elif lines.filtered(
+            lambda line: line.evidence_status in UNAPPROVED + ("not_applicable",) or line.approval_stale
+        ):
+            values.update(
+                let_go=False,
+                recommendation="partial",
+                recommendation_reason=self.env._(
+                    "Concede in part: %(count)s of %(total)s lines lack an approval given before the work "
+                    "(or went beyond it); defend the rest with the evidence.",
+                    count=len(
+                        lines.filtered(
+                            lambda line: line.evidence_status != "approved_before_work" or line.approval_stale
+                        )
+                    ),
+                    total=len(lines),
+                ),
+            )
+        else:
+            values.update(
+                let_go=False,
+                recommendation="defend",
+                recommendation_reason=self.env._(
+                    "Defend: every disputed line was approved by the customer before the work started. "
+                    "Walk them through the evidence."
+                ),
+            )
+        return values
+
+    @api.depends("line_ids.task_id")
+    def _compute_task_ids(self):
+        for dispute in self:
+            dispute.task_ids = dispute.line_ids.task_id
+            dispute.task_count = len(dispute.task_ids)
+
+    @api.depends("stage_id")
+    def _compute_is_ready_to_resolve(self):
+        last_open = self.env["invoice.dispute.stage"].search(
+            [("is_closing", "=", False)], order="sequence desc, id desc", limit=1
+        )
+        for dispute in self:
+            dispute.is_ready_to_resolve = bool(last_open) and dispute.stage_id == last_open
+
+    @api.depends("line_ids.task_id.user_ids")
+    def _compute_technician_id(self):
+        for dispute in self:
+            dispute.technician_id = dispute.line_ids.task_id[:1].user_ids[:1]
+
+    def _compute_access_url(self):
+        result = super()._compute_access_url()
+        for dispute in self:
+            dispute.access_url = f"/my/disputes/{dispute.id}"
+        return result
+
+    def _invoice_line_numbers(self):
+        """{invoice line: its number on the printed invoice} for the disputed invoices."""
+        numbers = {}
+        for invoice in self.invoice_id:
+            product_lines = invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+            for number, line in enumerate(product_lines.sorted(lambda line: (line.sequence, line.id)), 1):
+                numbers[line] = number
+        return numbers
+
+    @api.constrains("invoice_id")
+    def _check_invoice(self):
+        for dispute in self:
+            invoice = dispute.invoice_id
+            if invoice.move_type != "out_invoice":
+                raise ValidationError(
+                    self.env._("Only customer invoices can be disputed; %s is not one.", invoice.display_name)
+                )
+            if invoice.state != "posted" and not dispute.is_closed:
+                raise ValidationError(
+                    self.env._(
+                        "%s is not posted: only a posted invoice can be disputed.",
+                        invoice.display_name or invoice.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("invoice.dispute") or "/"
+        disputes = super().create(vals_list)
+        disputes._schedule_call()
+        return disputes
+
+    def write(self, vals):
+        stage = self.env["invoice.dispute.stage"].browse(vals.get("stage_id"))
+        if "stage_id" in vals:
+            self._check_can_reopen(stage)
+            if not stage.is_closing:
+                vals["resolved_date"] = False
+            elif not all(self.mapped("resolved_date")):
+                vals["resolved_date"] = fields.Datetime.now()
+        result = super().write(vals)
+        if stage.is_closing and not stage.is_cancel:
+            # checked on the written values; raising rolls the whole write back
+            self._check_can_resolve()
+        return result
+
+    def _check_can_reopen(self, stage):
+        reopening = self.filtered(lambda d: d.is_closed and not d.stage_id.is_cancel and not stage.is_closing)
+        if reopening and not self.env.user.has_group("field_service_evidence.group_dispute_manager"):
+            raise UserError(
+                self.env._(
+                    "%s is resolved: only a dispute manager can move it back.", reopening[0].display_name
+                )
+            )
+
+    def _schedule_call(self):
+        """Call first: a phone-call activity for the owner, due today."""
+        for dispute in self:
+            dispute.activity_schedule(
+                "mail.mail_activity_data_call",
+                date_deadline=fields.Date.context_today(dispute),
+                summary=self.env._("Call the customer: walk through the invoice"),
+                note=self.env._("Open the walkthrough tab and read the customer the evidence, line by line."),
+                user_id=(dispute.user_id or self.env.user).id,
+            )
+
+    def _close_call_activities(self, calls):
+        for dispute in self:
+            activities = dispute.activity_ids.filtered(
+                lambda activity: activity.activity_type_id == self.env.ref("mail.mail_activity_data_call")
+            )
+            notes = "\n".join(
+                calls.filtered(lambda call, d=dispute: call.dispute_id == d).mapped("notes") or []
+            )
+            activities.action_feedback(feedback=notes or self.env._("Call logged."))
+
+    def action_open_invoice(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        action.update(res_id=self.invoice_id.id, view_mode="form", views=[(False, "form")])
+        return action
+
+    def action_open_tasks(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("field_service_evidence.project_task_action")
+        action["domain"] = [("id", "in", self.task_ids.ids)]
+        action["context"] = {"field_service_jobs": True}
+        if len(self.task_ids) == 1:
+            action.update(res_id=self.task_ids.id, view_mode="form", views=[(False, "form")])
+        return action
+
+    def action_open_calls(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "field_service_evidence.invoice_dispute_call_action"
+        )
+        action["domain"] = [("dispute_id", "=", self.id)]
+        action["context"] = {"default_dispute_id": self.id}
+        return action
+
+    def action_accept_recommendation(self):
+        for dispute in self:
+            for line in dispute.line_ids:
+                line.conceded_amount = line.recommended_concession
+            dispute.message_post(
+                body=self.env._(
+                    "Recommendation accepted: concede %(amount)s. %(reason)s",
+                    amount=formatLang(self.env, dispute.recommended_amount, currency_obj=dispute.currency_id),
+                    reason=dispute.recommendation_reason or "",
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def action_resolve(self):
+        """Close the dispute on the agreed concessions; the checks run on the stage change."""
+        stage = self.env["invoice.dispute.stage"].search(
+            [("is_closing", "=", True), ("is_cancel", "=", False)], limit=1
+        )
+        for dispute in self:
+            dispute.write(dispute._prepare_resolve_vals(stage))
+
+    def _prepare_resolve_vals(self, stage):
+        self.ensure_one()
+        vals = {"stage_id": stage.id}
+        if not self.resolution:
+            currency = self.currency_id
+            if currency.is_zero(self.conceded_amount):
+                vals["resolution"] = "upheld"
+            elif currency.compare_amounts(self.conceded_amount, self.disputed_amount) >= 0:
+                vals["resolution"] = "write_off"
+            else:
+                vals["resolution"] = "partial"
+        return vals
+
+    def _check_can_resolve(self):
+        for dispute in self:
+            if not dispute.root_cause_id:
+                raise UserError(
+                    self.env._(
+                        "%s: record the root cause before closing, so the process can improve.", dispute.name
+                    )
+                )
+            if not dispute.call_ids and not dispute.no_call_reason:
+                raise UserError(
+                    self.env._(
+                        "%s: log the call with the customer, or say why there was none, before closing.",
+                        dispute.name,
+                    )
+                )
+            if not dispute.resolution:
+                raise UserError(self.env._("%s: choose how the dispute was resolved.", dispute.name))
+
+    def _dispute_pack_evidence(self):
+        """The evidence of the disputed lines, for the dispute pack's copy of the invoice."""
+        self.ensure_one()
+        evidence = self.invoice_id._service_evidence_report_data()
+        disputed = set(self.line_ids.move_line_id.ids)
+        return {line_id: data for line_id, data in evidence.items() if line_id in disputed}
+
+    def action_send_pack(self):
+        """E-mail the dispute pack (PDF attached) from the ticket."""
+        self.ensure_one()
+        template = self.env.ref("field_service_evidence.mail_template_dispute_pack")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+            },
+        }

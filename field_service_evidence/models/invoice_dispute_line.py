@@ -1,0 +1,255 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools.misc import format_date, format_time, formatLang
+
+from .account_move import UNAPPROVED
+
+OUTCOMES = [("upheld", "Upheld"), ("reduced", "Reduced"), ("waived", "Waived")]
+APPROVAL_METHOD_PHRASES = {
+    "signature": "by signature",
+    "in_person": "in person",
+    "phone": "by phone",
+    "sms": "by text message",
+    "email": "by e-mail",
+    "portal": "on our customer portal",
+}
+
+
+class InvoiceDisputeLine(models.Model):
+    """One invoice line the customer disputes, with its evidence and the concession on it."""
+
+    _name = "invoice.dispute.line"
+    _description = "Disputed invoice line"
+    _order = "dispute_id, sequence, id"
+    _check_company_auto = True
+
+    dispute_id = fields.Many2one("invoice.dispute", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="dispute_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="dispute_id.currency_id", store=True)
+    sequence = fields.Integer(default=10)
+    move_line_id = fields.Many2one(
+        "account.move.line",
+        string="Invoice line",
+        required=True,
+        index=True,
+        ondelete="restrict",
+        domain="[('move_id', '=', parent.invoice_id), ('display_type', '=', 'product')]",
+    )
+    name = fields.Char(related="move_line_id.name", string="Description")
+    line_total = fields.Monetary(related="move_line_id.price_total", string="Line total")
+    disputed_amount = fields.Monetary(
+        compute="_compute_disputed_amount",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="What the customer refuses to pay on this line, taxes included. By default the whole line.",
+    )
+    customer_reason = fields.Text(string="Customer's reason")
+    evidence_status = fields.Selection(
+        related="move_line_id.service_approval_status", string="Evidence", store=True
+    )
+    approval_stale = fields.Boolean(related="move_line_id.service_approval_stale", string="Beyond approval")
+    task_id = fields.Many2one(related="move_line_id.service_task_id", string="Job", store=True)
+    recommended_concession = fields.Monetary(
+        compute="_compute_recommendation",
+        store=True,
+        help="What the dispute policy proposes to concede on this line.",
+    )
+    recommendation_reason = fields.Char(compute="_compute_recommendation", store=True)
+    conceded_amount = fields.Monetary(
+        string="Agreed concession",
+        help="The concession agreed with the customer on this line, taxes included.",
+    )
+    outcome = fields.Selection(OUTCOMES, compute="_compute_outcome", store=True)
+    walkthrough = fields.Text(compute="_compute_walkthrough", string="Script")
+
+    @api.depends("move_line_id")
+    def _compute_disputed_amount(self):
+        for line in self:
+            line.disputed_amount = line.disputed_amount or line.move_line_id.price_total
+
+    @api.depends(
+        "disputed_amount",
+        "evidence_status",
+        "move_line_id.service_work_item_id.approval_id.line_ids",
+        "move_line_id.service_work_item_id.price_subtotal",
+        "dispute_id.let_go",
+        "company_id.dispute_unapproved_share",
+    )
+    def _compute_recommendation(self):
+        for line in self:
+            line.recommended_concession, line.recommendation_reason = line._recommend()
+
+    def _recommend(self):
+        """(amount to concede, why) on this line under the company's dispute policy."""
+        self.ensure_one()
+        currency = self.currency_id or self.company_id.currency_id
+        if self.dispute_id.let_go:
+            return self.disputed_amount, self.env._("Let it go: see the dispute's recommendation.")
+        if self.evidence_status in UNAPPROVED or self.evidence_status == "not_applicable":
+            share = self.dispute_id.company_id.dispute_unapproved_share
+            amount = currency.round(self.disputed_amount * share / 100.0)
+            if self.evidence_status == "approved_after_work":
+                reason = self.env._("Approved only after the work: concede %s%% of it.", share)
+            elif self.evidence_status == "not_approved":
+                reason = self.env._("No approval on record: concede %s%% of it.", share)
+            else:
+                reason = self.env._("Not from a documented job: concede %s%% of it.", share)
+            return amount, reason
+        excess = self._stale_excess()
+        if excess:
+            return min(excess, self.disputed_amount), self.env._(
+                "The price rose beyond what the customer approved: concede the excess."
+            )
+        return 0.0, self.env._("Approved before the work started: defend it.")
+
+    def _stale_excess(self):
+        """What the line bills beyond the approved price of its work item, taxes included."""
+        item = self.move_line_id.service_work_item_id
+        approval = item.approval_id
+        if not approval or item not in approval.stale_work_item_ids:
+            return 0.0
+        approved = sum(
+            approval.line_ids.filtered(lambda snap: snap.work_item_id == item).mapped("price_subtotal")
+        )
+        line = self.move_line_id
+        untaxed_excess = max(item.price_subtotal - approved, 0.0)
+        ratio = line.price_total / line.price_subtotal if line.price_subtotal else 1.0
+        return self.currency_id.round(untaxed_excess * ratio)
+
+    @api.depends("conceded_amount", "disputed_amount")
+    def _compute_outcome(self):
+        for line in self:
+            currency = line.currency_id
+            if currency.is_zero(line.conceded_amount):
+                line.outcome = "upheld"
+            elif currency.compare_amounts(line.conceded_amount, line.disputed_amount) >= 0:
+                line.outcome = "waived"
+            else:
+                line.outcome = "reduced"
+
+    @api.constrains("move_line_id", "disputed_amount", "conceded_amount")
+    def _check_amounts(self):
+        for line in self:
+            invoice_line = line.move_line_id
+            if invoice_line.move_id != line.dispute_id.invoice_id:
+                raise ValidationError(
+                    self.env._(
+                        "“%(line)s” is a line of %(other)s, not of the disputed invoice %(invoice)s.",
+                        line=invoice_line.name,
+                        other=invoice_line.move_id.display_name,
+                        invoice=line.dispute_id.invoice_id.display_name,
+                    )
+                )
+            currency = line.currency_id
+            if currency.compare_amounts(line.disputed_amount, 0.0) <= 0:
+                raise ValidationError(
+                    self.env._("The disputed amount on “%s” must be more than zero.", invoice_line.name)
+                )
+            if currency.compare_amounts(line.disputed_amount, invoice_line.price_total) > 0:
+                raise ValidationError(
+                    self.env._(
+                        "The disputed amount on “%(line)s” (%(amount)s) is more than the line's total (%(total)s).",
+                        line=invoice_line.name,
+                        amount=line.disputed_amount,
+                        total=invoice_line.price_total,
+                    )
+                )
+            if currency.compare_amounts(line.conceded_amount, 0.0) < 0 or (
+                currency.compare_amounts(line.conceded_amount, line.disputed_amount) > 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The concession on “%(line)s” must be between zero and the disputed amount (%(amount)s).",
+                        line=invoice_line.name,
+                        amount=line.disputed_amount,
+                    )
+                )
+
+    @api.constrains("move_line_id")
+    def _check_no_overlap(self):
+        others = self.search(
+            [
+                ("move_line_id", "in", self.move_line_id.ids),
+                ("id", "not in", self.ids),
+                ("dispute_id.stage_id.is_cancel", "=", False),
+            ]
+        )
+        for line in self:
+            clash = others.filtered(lambda other, line=line: other.move_line_id == line.move_line_id)
+            duplicates = self.filtered(lambda other, line=line: other.move_line_id == line.move_line_id)
+            if clash or len(duplicates) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "“%(line)s” is already disputed in %(dispute)s: a line is disputed once.",
+                        line=line.move_line_id.name,
+                        dispute=(clash.dispute_id or line.dispute_id)[:1].display_name,
+                    )
+                )
+
+    @api.depends(
+        "move_line_id.price_total",
+        "evidence_status",
+        "move_line_id.service_work_item_id.reading_ids.finding",
+        "move_line_id.service_work_item_id.justification",
+    )
+    def _compute_walkthrough(self):
+        numbers = self.dispute_id._invoice_line_numbers()
+        for line in self:
+            line.walkthrough = line._walkthrough_text(numbers.get(line.move_line_id, 0))
+
+    def _walkthrough_text(self, number):
+        """What the owner says on the phone about this line, from its evidence: “Line 2, run
+        capacitor, $185.00: on March 3 we measured ... You approved this by signature at
+        9:42 AM on March 3, before we started.”"""
+        self.ensure_one()
+        invoice_line = self.move_line_id
+        item = invoice_line.service_work_item_id
+        approval = item.approval_id
+        tz = self.dispute_id.partner_id.tz or self.env.user.tz or "UTC"
+        sentences = [
+            self.env._(
+                "Line %(number)s, %(name)s, %(amount)s:",
+                number=number,
+                name=invoice_line.name,
+                amount=formatLang(self.env, invoice_line.price_total, currency_obj=invoice_line.currency_id),
+            )
+        ]
+        readings = item.reading_ids.sorted(lambda r: r.taken_at)
+        days = {}
+        for reading in readings.filtered(lambda r: r.phase == "before"):
+            local = fields.Datetime.context_timestamp(self.with_context(tz=tz), reading.taken_at)
+            days.setdefault(format_date(self.env, local, date_format="MMMM d"), []).append(reading.finding)
+        for day, findings in days.items():
+            sentences.append(
+                self.env._("On %(date)s we measured: %(findings)s", date=day, findings=" ".join(findings))
+            )
+        for reading in readings.filtered(lambda r: r.phase == "after"):
+            sentences.append(self.env._("After the work: %s", reading.finding))
+        if item.justification:
+            sentences.append(self.env._("Why it was needed: %s", item.justification))
+        if approval:
+            decided = fields.Datetime.context_timestamp(self.with_context(tz=tz), approval.decided_at)
+            params = {
+                "method": APPROVAL_METHOD_PHRASES.get(approval.method, approval.method),
+                "time": format_time(self.env, decided.time(), tz=tz, time_format="short"),
+                "date": format_date(self.env, decided, date_format="MMMM d"),
+            }
+            if self.evidence_status == "approved_before_work":
+                sentences.append(
+                    self.env._(
+                        "You approved this %(method)s at %(time)s on %(date)s, before we started.", **params
+                    )
+                )
+            else:
+                sentences.append(
+                    self.env._(
+                        "You approved this %(method)s at %(time)s on %(date)s, after the work was done.",
+                        **params,
+                    )
+                )
+        elif item:
+            sentences.append(self.env._("We have no record of your approval before this work."))
+        else:
+            sentences.append(self.env._("This line does not come from a documented job."))
+        return " ".join(sentences)
