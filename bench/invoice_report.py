@@ -7,11 +7,7 @@ wkhtmltopdf's, the same for both) and prints queries and time side by side.
     bash bench/run.sh invoice_report            # on a fresh database
 """
 
-import argparse
-import time
-
-import odoo
-from odoo import SUPERUSER_ID, api
+from common import argument_parser, measure, ms, print_table, rolled_back_env
 
 REPORTS = {
     "standard": "account.account_invoices",
@@ -19,51 +15,32 @@ REPORTS = {
 }
 
 
-def measure(env, report, invoice, repeat):
-    """(queries, best seconds) to render ``report`` for ``invoice`` from a cold cache."""
-    queries, best = None, None
-    for _ in range(repeat):
-        env.invalidate_all()
-        env.registry.clear_cache()
-        start_count, start = env.cr.sql_log_count, time.perf_counter()
-        env["ir.actions.report"]._render_qweb_html(report, invoice.ids)
-        elapsed = time.perf_counter() - start
-        queries = env.cr.sql_log_count - start_count
-        best = elapsed if best is None else min(best, elapsed)
-    return queries, best
+def measure_report(env, report, invoice, repeat):
+    """(queries, best seconds) to render ``report`` for ``invoice`` from cold caches."""
+    return measure(
+        env,
+        lambda: env["ir.actions.report"]._render_qweb_html(report, invoice.ids),
+        repeat,
+        clear_registry_cache=True,
+    )
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
+    parser = argument_parser(__doc__)
     parser.add_argument("--sizes", default="5,50,200")
-    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
-    # The addon is importable once the configuration has set the addons path.
-    from odoo.addons.field_service_evidence.tests.invoice_fixtures import create_invoiced_job
-
-    registry = odoo.modules.registry.Registry(args.database)
     rows = []
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        try:
-            for size in map(int, args.sizes.split(",")):
-                invoice = create_invoiced_job(env, size)
-                env.flush_all()
-                standard = measure(env, REPORTS["standard"], invoice, args.repeat)
-                evidence = measure(env, REPORTS["evidence"], invoice, args.repeat)
-                rows.append((size, standard, evidence))
-        finally:
-            cr.rollback()
-    print(
-        f"{'lines':>6} | {'standard q':>10} {'standard ms':>11} | {'evidence q':>10} {'evidence ms':>11} | {'q ratio':>7} {'t ratio':>7}"
+    with rolled_back_env(args) as env:
+        from odoo.addons.field_service_evidence.tests.invoice_fixtures import create_invoiced_job
+
+        for size in map(int, args.sizes.split(",")):
+            invoice = create_invoiced_job(env, size)
+            sq, st = measure_report(env, REPORTS["standard"], invoice, args.repeat)
+            eq, et = measure_report(env, REPORTS["evidence"], invoice, args.repeat)
+            rows.append((size, sq, ms(st), eq, ms(et), f"{eq / sq:.2f}", f"{et / st:.2f}"))
+    print_table(
+        ("lines", "standard q", "standard ms", "evidence q", "evidence ms", "q ratio", "t ratio"), rows
     )
-    for size, (sq, st), (eq, et) in rows:
-        print(
-            f"{size:>6} | {sq:>10} {st * 1000:>11.0f} | {eq:>10} {et * 1000:>11.0f} | {eq / sq:>7.2f} {et / st:>7.2f}"
-        )
 
 
 if __name__ == "__main__":

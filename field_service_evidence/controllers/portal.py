@@ -1,9 +1,9 @@
 from odoo import Command, http
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 from odoo.tools.misc import formatLang
-
-from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
 
 class DisputePortal(CustomerPortal):
@@ -90,7 +90,9 @@ class DisputePortal(CustomerPortal):
             # without write access, as on Odoo's own portal documents
             "token": dispute._portal_ensure_token(),
         }
-        return self._get_page_view_values(dispute, access_token, values, "my_disputes_history", False, **kwargs)
+        return self._get_page_view_values(
+            dispute, access_token, values, "my_disputes_history", False, **kwargs
+        )
 
     # ------------------------------------------------------------
     # Dispute an invoice
@@ -117,7 +119,9 @@ class DisputePortal(CustomerPortal):
         vals = self._prepare_portal_dispute_vals(invoice_sudo, post, lines_values)
         # sudo: portal users may only read disputes; the invoice access was checked above
         # (the user's own invoice, or its access token) and the form was validated against it.
-        dispute_sudo = request.env["invoice.dispute"].sudo().with_company(invoice_sudo.company_id).create(vals)
+        dispute_sudo = (
+            request.env["invoice.dispute"].sudo().with_company(invoice_sudo.company_id).create(vals)
+        )
         if access_token:
             return request.redirect(dispute_sudo.get_portal_url())
         return request.redirect(dispute_sudo.access_url)
@@ -133,7 +137,8 @@ class DisputePortal(CustomerPortal):
         values = self._prepare_portal_layout_values()
         values.update(
             {
-                "page_name": "invoice_dispute",
+                "page_name": "invoice",
+                "invoice_dispute_form": True,
                 "invoice": invoice_sudo,
                 "access_token": access_token,
                 "invoice_lines": self._disputable_invoice_lines(invoice_sudo),
@@ -212,7 +217,9 @@ class DisputePortal(CustomerPortal):
         return errors, lines_values
 
     def _prepare_portal_dispute_vals(self, invoice_sudo, post, lines_values):
-        lines = invoice_sudo.env["account.move.line"].union(*(line for line, _amount, _reason in lines_values))
+        lines = invoice_sudo.env["account.move.line"].union(
+            *(line for line, _amount, _reason in lines_values)
+        )
         vals = invoice_sudo._prepare_dispute_vals(lines)
         extra = {line.id: (amount, reason) for line, amount, reason in lines_values}
         vals["line_ids"] = [

@@ -15,6 +15,22 @@ class AccountMove(models.Model):
         help="Share of the untaxed amount billed for work the customer approved before it was done.",
     )
     dispute_ids = fields.One2many("invoice.dispute", "invoice_id", string="Disputes")
+    concession_dispute_id = fields.Many2one(
+        "invoice.dispute",
+        string="Concession of dispute",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="The dispute whose agreed concession this credit note or write-off posts.",
+    )
+    concession_invoice_id = fields.Many2one(
+        related="concession_dispute_id.invoice_id", string="Disputed invoice"
+    )
+    concession_method = fields.Selection(
+        [("credit_note", "Partial credit note"), ("write_off", "Write-off")],
+        compute="_compute_concession_method",
+        string="Concession method",
+    )
     dispute_count = fields.Integer(compute="_compute_dispute_count")
     dispute_state = fields.Selection(
         [("disputed", "Disputed"), ("resolved", "Dispute resolved")],
@@ -46,6 +62,14 @@ class AccountMove(models.Model):
                 )
             )
             move.service_evidence_coverage = approved / total * 100.0 if total else 0.0
+
+    @api.depends("concession_dispute_id", "move_type")
+    def _compute_concession_method(self):
+        for move in self:
+            if not move.concession_dispute_id:
+                move.concession_method = False
+            else:
+                move.concession_method = "credit_note" if move.move_type == "out_refund" else "write_off"
 
     @api.depends("dispute_ids")
     def _compute_dispute_count(self):
@@ -107,6 +131,14 @@ class AccountMove(models.Model):
         )
         action["domain"] = [("invoice_id", "=", self.id)]
         action["context"] = {"default_invoice_id": self.id}
+        return action
+
+    def action_open_concession_dispute(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "field_service_evidence.invoice_dispute_action"
+        )
+        action.update(res_id=self.concession_dispute_id.id, view_mode="form", views=[(False, "form")])
         return action
 
     def _service_unapproved_lines(self):

@@ -1,6 +1,11 @@
-from odoo import api, fields, models
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools.misc import formatLang
+from odoo.tools import SQL
+from odoo.tools.misc import format_date, formatLang
 
 from .account_move import UNAPPROVED
 
@@ -136,6 +141,26 @@ class InvoiceDispute(models.Model):
         help="The technician of the first disputed job.",
     )
 
+    concession_state = fields.Selection(
+        [("none", "Not posted"), ("to_approve", "Waiting for a manager"), ("posted", "Posted")],
+        default="none",
+        required=True,
+        copy=False,
+        tracking=True,
+    )
+    concession_method = fields.Selection(
+        [("credit_note", "Partial credit note"), ("write_off", "Write-off")], copy=False, tracking=True
+    )
+    concession_date = fields.Date(copy=False)
+    concession_journal_id = fields.Many2one("account.journal", copy=False, check_company=True)
+    concession_account_id = fields.Many2one("account.account", copy=False, check_company=True)
+    concession_move_ids = fields.One2many(
+        "account.move", "concession_dispute_id", string="Concession entries", readonly=True
+    )
+    concession_move_count = fields.Integer(compute="_compute_concession_move_count")
+    allow_concession = fields.Boolean(related="stage_id.allow_concession", string="Concession allowed")
+    concession_cancel_reason = fields.Text(copy=False)
+
     def _default_stage_id(self):
         return self.env["invoice.dispute.stage"].search([("is_closing", "=", False)], limit=1)
 
@@ -156,6 +181,11 @@ class InvoiceDispute(models.Model):
         now = fields.Datetime.now()
         for dispute in self:
             dispute.days_open = ((dispute.resolved_date or now) - dispute.opened_date).days
+
+    @api.depends("concession_move_ids")
+    def _compute_concession_move_count(self):
+        for dispute in self:
+            dispute.concession_move_count = len(dispute.concession_move_ids)
 
     @api.depends("call_ids")
     def _compute_call_count(self):
@@ -479,3 +509,319 @@ class InvoiceDispute(models.Model):
                 "default_composition_mode": "comment",
             },
         }
+
+    # Concessions -------------------------------------------------------------
+
+    def _request_concession(self, vals):
+        """Record the accountant's concession (method, journal, account, date) and post it,
+        or ask a dispute manager when it is above the user's limit."""
+        self.ensure_one()
+        self._lock_for_concession()
+        self._concession_writer().write(vals)
+        self._check_can_post_concession()
+        limit = self.env.user._get_concession_limit(self.company_id)
+        amount = self._to_company_currency(self.conceded_amount)
+        if limit is not None and self.company_currency_id.compare_amounts(amount, limit) > 0:
+            self._ask_concession_approval(limit)
+            return False
+        return self._post_concession()
+
+    def action_approve_concession(self):
+        self.ensure_one()
+        if not self.env.user.has_group("field_service_evidence.group_dispute_manager"):
+            raise UserError(self.env._("Only a dispute manager can approve a concession above the limit."))
+        if self.concession_state != "to_approve":
+            raise UserError(self.env._("%s has no concession waiting for approval.", self.name))
+        self._lock_for_concession()
+        moves = self._post_concession()
+        self.activity_feedback(
+            ["mail.mail_activity_data_todo"], feedback=self.env._("Concession approved and posted.")
+        )
+        return moves
+
+    def _concession_writer(self):
+        """The dispute as the posting user writes it. Accountants only read disputes, yet the
+        concession's fields, state and chatter are theirs to write: as superuser for them, and
+        _check_can_post_concession checks who they are; the entries are created as the user."""
+        if self.env.user.has_group("account.group_account_invoice"):
+            return self.sudo()
+        return self
+
+    def _lock_for_concession(self):
+        """Serialise concession postings on this dispute: a second click, or a second user,
+        waits for the first and then finds the concession already posted."""
+        self.env.cr.execute(SQL("SELECT id FROM invoice_dispute WHERE id IN %s FOR UPDATE", tuple(self.ids)))
+        self.invalidate_recordset(["concession_state"])
+        posted = self.filtered(lambda dispute: dispute.concession_state == "posted")
+        if posted:
+            raise UserError(self.env._("The concession of %s is already posted.", posted[0].name))
+
+    def _check_can_post_concession(self):
+        self.ensure_one()
+        invoice = self.invoice_id
+        currency = self.currency_id
+        if not self.stage_id.allow_concession:
+            raise UserError(
+                self.env._(
+                    "%(dispute)s is in stage “%(stage)s”: agree the concession with the customer and move it "
+                    "to a stage where concessions are posted (Proposal) first.",
+                    dispute=self.name,
+                    stage=self.stage_id.name,
+                )
+            )
+        if self.company_id not in self.env.companies:
+            raise UserError(
+                self.env._(
+                    "%(dispute)s belongs to %(company)s: select that company to post its concession.",
+                    dispute=self.name,
+                    company=self.company_id.name,
+                )
+            )
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise UserError(self.env._("Only accountants (Invoicing) can post a concession."))
+        if currency.compare_amounts(self.conceded_amount, 0.0) <= 0:
+            raise UserError(
+                self.env._("%s has no agreed concession: enter the amount conceded on each line.", self.name)
+            )
+        if self.concession_method == "write_off":
+            if invoice.payment_state in ("paid", "in_payment", "reversed"):
+                raise UserError(self.env._("%s is paid: there is nothing left to write off.", invoice.name))
+            if not self.concession_account_id:
+                raise UserError(
+                    self.env._(
+                        "Choose the concessions account to write off to (Invoicing settings, Disputes)."
+                    )
+                )
+        if (
+            invoice.payment_state not in ("paid", "in_payment")
+            and currency.compare_amounts(self.conceded_amount, invoice.amount_residual) > 0
+        ):
+            raise UserError(
+                self.env._(
+                    "The concession (%(amount)s) is more than what is left to pay on %(invoice)s (%(residual)s): "
+                    "reduce it.",
+                    amount=formatLang(self.env, self.conceded_amount, currency_obj=currency),
+                    invoice=invoice.name,
+                    residual=formatLang(self.env, invoice.amount_residual, currency_obj=currency),
+                )
+            )
+
+    def _ask_concession_approval(self, limit):
+        managers = self.env.ref("field_service_evidence.group_dispute_manager").users.filtered(
+            lambda user: self.company_id in user.company_ids and not user.share
+        )
+        dispute = self._concession_writer()
+        dispute.concession_state = "to_approve"
+        for manager in managers:
+            dispute.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Approve the concession of %s", self.name),
+                note=self.env._(
+                    "%(user)s asks to post a concession of %(amount)s, above their limit of %(limit)s.",
+                    user=self.env.user.name,
+                    amount=formatLang(self.env, self.conceded_amount, currency_obj=self.currency_id),
+                    limit=formatLang(self.env, limit, currency_obj=self.company_currency_id),
+                ),
+                user_id=manager.id,
+            )
+        dispute.message_post(
+            body=self.env._(
+                "Concession of %(amount)s (%(method)s) is above %(user)s's limit: waiting for a dispute manager.",
+                amount=formatLang(self.env, self.conceded_amount, currency_obj=self.currency_id),
+                method=dict(self._fields["concession_method"]._description_selection(self.env))[
+                    self.concession_method
+                ],
+                user=self.env.user.name,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _post_concession(self):
+        """Post the concession entry, reconcile it with the invoice, say so in the chatter."""
+        self.ensure_one()
+        self._check_can_post_concession()
+        invoice = self.invoice_id
+        requested_date = self.concession_date or fields.Date.context_today(self)
+        date = self._concession_accounting_date(requested_date)
+        if self.concession_method == "write_off":
+            move = self.env["account.move"].create(self._prepare_write_off_vals(date))
+        else:
+            move = self.env["account.move"].create(self._prepare_credit_note_vals(date))
+            self._adjust_credit_note_total(move)
+        move._post(soft=False)
+        paid = invoice.payment_state in ("paid", "in_payment")
+        if not paid:
+            (move.line_ids | invoice.line_ids).filtered(
+                lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
+            ).reconcile()
+        dispute = self._concession_writer()
+        dispute.write({"concession_state": "posted", "concession_date": move.date})
+        if self.root_cause_id and (self.call_ids or self.no_call_reason):
+            dispute.action_resolve()
+        notes = [
+            self.env._(
+                "%(method)s %(move)s posted by %(user)s: %(amount)s.",
+                method=dict(self._fields["concession_method"]._description_selection(self.env))[
+                    self.concession_method
+                ],
+                move=move._get_html_link(),
+                user=self.env.user.name,
+                amount=formatLang(
+                    self.env,
+                    abs(move.amount_total_signed if move.is_invoice() else self.conceded_amount),
+                    currency_obj=self.company_currency_id,
+                ),
+            )
+        ]
+        if date != requested_date:
+            notes.append(
+                self.env._(
+                    "%(requested)s is in a locked period: the entry is dated %(date)s, the first open day.",
+                    requested=format_date(self.env, requested_date),
+                    date=format_date(self.env, date),
+                )
+            )
+        if paid:
+            notes.append(
+                self.env._(
+                    "The invoice was already paid: the credit note stays as the customer's credit (refund it from the credit note)."
+                )
+            )
+        dispute.message_post(body=Markup("<br/>").join(notes), subtype_xmlid="mail.mt_note")
+        invoice.message_post(body=notes[0], subtype_xmlid="mail.mt_note")
+        return move
+
+    def _concession_accounting_date(self, date):
+        """The concession's date, or the first day after the lock dates that forbid it."""
+        journal = (
+            self.concession_journal_id
+            if self.concession_method == "write_off"
+            else self.invoice_id.journal_id
+        )
+        has_tax = self.concession_method == "credit_note" and bool(self.line_ids.move_line_id.tax_ids)
+        locks = self.company_id._get_violated_lock_dates(date, has_tax, journal)
+        return locks[-1][0] + timedelta(days=1) if locks else date
+
+    def _concession_label(self):
+        return self.env._(
+            "Concession %(dispute)s on %(invoice)s", dispute=self.name, invoice=self.invoice_id.name
+        )
+
+    def _prepare_credit_note_vals(self, date):
+        invoice = self.invoice_id
+        return {
+            "move_type": "out_refund",
+            "partner_id": invoice.partner_id.id,
+            "reversed_entry_id": invoice.id,
+            "journal_id": invoice.journal_id.id,
+            "currency_id": invoice.currency_id.id,
+            "fiscal_position_id": invoice.fiscal_position_id.id,
+            "invoice_date": date,
+            "date": date,
+            # as Odoo's reversals: no payment term, whose early discount would change the total
+            "invoice_payment_term_id": False,
+            "ref": self._concession_label(),
+            "invoice_origin": invoice.name,
+            "concession_dispute_id": self.id,
+            "invoice_line_ids": [
+                Command.create(line._prepare_credit_note_line_vals())
+                for line in self.line_ids
+                if not self.currency_id.is_zero(line.conceded_amount)
+            ],
+        }
+
+    def _adjust_credit_note_total(self, credit_note):
+        """Make the draft credit note total the concession. Untaxed prices are in cents, so some
+        totals are out of reach (at 10%, 45.44 gives 49.98 and 45.45 gives 50.00: never 49.99);
+        the cents go on the largest tax, as Odoo lets an accountant edit a draft's tax totals."""
+        currency = credit_note.currency_id
+        delta = currency.round(self.conceded_amount - credit_note.amount_total)
+        lines = credit_note.invoice_line_ids
+        if currency.is_zero(delta) or abs(delta) > len(lines) * currency.rounding * 1.5:
+            return
+        tax_totals = credit_note.tax_totals
+        tax_groups = [group for subtotal in tax_totals["subtotals"] for group in subtotal["tax_groups"]]
+        if not tax_groups:
+            return
+        max(tax_groups, key=lambda group: abs(group["tax_amount_currency"]))["tax_amount_currency"] += delta
+        credit_note.tax_totals = tax_totals
+
+    def _prepare_write_off_vals(self, date):
+        invoice = self.invoice_id
+        receivable = invoice.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )[:1]
+        common = {
+            "name": self._concession_label(),
+            "partner_id": invoice.commercial_partner_id.id,
+            "currency_id": invoice.currency_id.id,
+        }
+        return {
+            "move_type": "entry",
+            "journal_id": self.concession_journal_id.id,
+            "date": date,
+            "ref": self._concession_label(),
+            "concession_dispute_id": self.id,
+            "line_ids": [
+                Command.create(
+                    {
+                        **common,
+                        "account_id": receivable.account_id.id,
+                        "amount_currency": -self.conceded_amount,
+                    }
+                ),
+                Command.create(
+                    {
+                        **common,
+                        "account_id": self.concession_account_id.id,
+                        "amount_currency": self.conceded_amount,
+                    }
+                ),
+            ],
+        }
+
+    def action_cancel_concession(self):
+        """Reverse the posted concession with Odoo's reversal and reopen the dispute."""
+        self.ensure_one()
+        if not self.env.user.has_group("field_service_evidence.group_dispute_manager"):
+            raise UserError(self.env._("Only a dispute manager can cancel a posted concession."))
+        if self.concession_state != "posted":
+            raise UserError(self.env._("%s has no posted concession to cancel.", self.name))
+        if not self.concession_cancel_reason:
+            raise UserError(self.env._("Say why the concession is cancelled, in “Reason to cancel”."))
+        moves = self.concession_move_ids.filtered(
+            lambda move: move.state == "posted" and not move.reversal_move_ids
+        )
+        moves.line_ids.remove_move_reconcile()
+        reversals = moves._reverse_moves(
+            [
+                {
+                    "ref": self.env._(
+                        "Reversal of %(entry)s: %(reason)s",
+                        entry=move.ref,
+                        reason=self.concession_cancel_reason,
+                    )
+                }
+                for move in moves
+            ],
+            cancel=True,
+        )
+        stage = self.env["invoice.dispute.stage"].search([("allow_concession", "=", True)], limit=1)
+        self.with_context(dispute_reopen_concession=True).write(
+            {"concession_state": "none", "stage_id": stage.id, "resolution": False}
+        )
+        self.message_post(
+            body=self.env._(
+                "Concession cancelled by %(user)s: %(reason)s",
+                user=self.env.user.name,
+                reason=self.concession_cancel_reason,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return reversals
+
+    def action_open_concession_moves(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_journal_line")
+        action.update(domain=[("id", "in", self.concession_move_ids.ids)], context={"create": False})
+        return action

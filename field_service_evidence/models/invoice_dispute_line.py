@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.misc import format_date, format_time, formatLang
 
@@ -72,6 +72,7 @@ class InvoiceDisputeLine(models.Model):
         "disputed_amount",
         "evidence_status",
         "move_line_id.service_work_item_id.approval_id.line_ids",
+        "move_line_id.service_work_item_id.approval_id.not_to_exceed",
         "move_line_id.service_work_item_id.price_subtotal",
         "dispute_id.let_go",
         "company_id.dispute_unapproved_share",
@@ -104,23 +105,31 @@ class InvoiceDisputeLine(models.Model):
         return 0.0, self.env._("Approved before the work started: defend it.")
 
     def _stale_excess(self):
-        """What the line bills beyond the approved price of its work item, taxes included."""
+        """What the line bills beyond the approval's not-to-exceed amount, taxes included.
+
+        The amount over the limit is shared among the approval's stale items in proportion
+        to how much each rose since the customer approved it."""
         item = self.move_line_id.service_work_item_id
         approval = item.approval_id
         if not approval or item not in approval.stale_work_item_ids:
             return 0.0
-        approved = sum(
-            approval.line_ids.filtered(lambda snap: snap.work_item_id == item).mapped("price_subtotal")
-        )
+        approved = {snap.work_item_id: snap.price_subtotal for snap in approval.line_ids}
+        rises = {
+            stale: max(stale.price_subtotal - approved.get(stale, 0.0), 0.0)
+            for stale in approval.stale_work_item_ids
+        }
+        limit = approval.not_to_exceed or approval.amount_authorised
+        over_limit = max(sum(approval.work_item_ids.mapped("price_subtotal")) - limit, 0.0)
+        untaxed_excess = over_limit * rises[item] / sum(rises.values())
         line = self.move_line_id
-        untaxed_excess = max(item.price_subtotal - approved, 0.0)
         ratio = line.price_total / line.price_subtotal if line.price_subtotal else 1.0
-        return self.currency_id.round(untaxed_excess * ratio)
+        return (self.currency_id or line.currency_id).round(untaxed_excess * ratio)
 
     @api.depends("conceded_amount", "disputed_amount")
     def _compute_outcome(self):
         for line in self:
-            currency = line.currency_id
+            # a new line of a new dispute (the form opened from the invoice) has no currency yet
+            currency = line.currency_id or line.move_line_id.currency_id or line.env.company.currency_id
             if currency.is_zero(line.conceded_amount):
                 line.outcome = "upheld"
             elif currency.compare_amounts(line.conceded_amount, line.disputed_amount) >= 0:
@@ -253,3 +262,23 @@ class InvoiceDisputeLine(models.Model):
         else:
             sentences.append(self.env._("This line does not come from a documented job."))
         return " ".join(sentences)
+
+    def _prepare_credit_note_line_vals(self):
+        """The credit note line crediting this line's concession: same product, account, taxes
+        and analytics; a price such that the line's total, taxes included, is the concession."""
+        self.ensure_one()
+        line = self.move_line_id
+        gross = line.price_unit * line.quantity * (1 - (line.discount or 0.0) / 100.0)
+        price_unit = (
+            self.conceded_amount * gross / line.price_total if line.price_total else self.conceded_amount
+        )
+        return {
+            "product_id": line.product_id.id,
+            "name": f"{self.dispute_id.name}: {line.name}",
+            "account_id": line.account_id.id,
+            "quantity": 1.0,
+            "product_uom_id": line.product_uom_id.id,
+            "price_unit": price_unit,
+            "tax_ids": [Command.set(line.tax_ids.ids)],
+            "analytic_distribution": line.analytic_distribution,
+        }

@@ -15,4 +15,8 @@ class InvoiceDisputeStage(models.Model):
     is_cancel = fields.Boolean(
         string="Cancelled stage", help="Disputes in this stage were dropped: nothing was decided."
     )
+    allow_concession = fields.Boolean(
+        string="Concessions can be posted",
+        help="An accountant can post the agreed concession of disputes in this stage.",
+    )
     description = fields.Text(translate=True)

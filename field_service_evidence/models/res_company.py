@@ -41,6 +41,51 @@ class ResCompany(models.Model):
         default=75.0,
     )
 
+    # Concessions: how accountants post them.
+    dispute_concession_method = fields.Selection(
+        [("credit_note", "Partial credit note"), ("write_off", "Write-off")],
+        string="Default concession method",
+        default="credit_note",
+        required=True,
+    )
+    dispute_concession_account_id = fields.Many2one(
+        "account.account",
+        string="Concessions account",
+        check_company=True,
+        domain="[('account_type', 'in', ('expense', 'expense_direct_cost'))]",
+        help="Expense account debited by concession write-offs. Created on first use when empty.",
+    )
+    dispute_concession_journal_id = fields.Many2one(
+        "account.journal",
+        string="Concessions journal",
+        check_company=True,
+        domain="[('type', '=', 'general')]",
+        help="Miscellaneous journal of concession write-offs.",
+    )
+    dispute_concession_limit = fields.Monetary(
+        string="Concession limit of dispute users",
+        currency_field="currency_id",
+        default=250.0,
+        help="Above this amount a concession needs a dispute manager, unless the user has a limit of their own.",
+    )
+
+    def _get_concession_account(self):
+        """The concessions expense account, created for the chart of accounts when absent."""
+        self.ensure_one()
+        if not self.dispute_concession_account_id:
+            # sudo: accountants may not create accounts; this one is the setting's documented default.
+            Account = self.env["account.account"].sudo().with_company(self)
+            expense = Account.search(
+                [*Account._check_company_domain(self), ("account_type", "=", "expense")],
+                order="code",
+                limit=1,
+            )
+            code = Account._search_new_account_code(expense.code or "600000")
+            self.sudo().dispute_concession_account_id = Account.create(
+                {"name": self.env._("Customer concessions"), "code": code, "account_type": "expense"}
+            )
+        return self.dispute_concession_account_id
+
     @api.constrains(
         "dispute_unapproved_share", "dispute_let_go_threshold", "dispute_contest_hours", "dispute_hourly_cost"
     )

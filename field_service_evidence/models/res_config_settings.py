@@ -11,3 +11,13 @@ class ResConfigSettings(models.TransientModel):
     dispute_let_go_threshold = fields.Monetary(related="company_id.dispute_let_go_threshold", readonly=False)
     dispute_contest_hours = fields.Float(related="company_id.dispute_contest_hours", readonly=False)
     dispute_hourly_cost = fields.Monetary(related="company_id.dispute_hourly_cost", readonly=False)
+    dispute_concession_method = fields.Selection(
+        related="company_id.dispute_concession_method", readonly=False
+    )
+    dispute_concession_account_id = fields.Many2one(
+        related="company_id.dispute_concession_account_id", readonly=False
+    )
+    dispute_concession_journal_id = fields.Many2one(
+        related="company_id.dispute_concession_journal_id", readonly=False
+    )
+    dispute_concession_limit = fields.Monetary(related="company_id.dispute_concession_limit", readonly=False)

@@ -21,6 +21,9 @@ class ServiceReading(models.Model):
     ]
     _description = "Reading"
     _order = "task_id, phase desc, taken_at, id"
+    # Readings have no name: search them by what their display name shows, e.g. when
+    # linking the readings that justify a work item.
+    _rec_names_search = ["component", "type_id"]
     _lock_when_completed = True
 
     type_id = fields.Many2one(

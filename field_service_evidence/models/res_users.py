@@ -1,0 +1,18 @@
+from odoo import fields, models
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    dispute_concession_limit = fields.Float(
+        string="Concession limit",
+        help="The largest concession this user may post alone, in the company's currency. "
+        "Empty: the company's limit for dispute users. Dispute managers have no limit.",
+    )
+
+    def _get_concession_limit(self, company):
+        """The largest concession the user may post in ``company``, or None without limit."""
+        self.ensure_one()
+        if self.has_group("field_service_evidence.group_dispute_manager"):
+            return None
+        return self.dispute_concession_limit or company.dispute_concession_limit

@@ -1,0 +1,243 @@
+import re
+import subprocess
+import tempfile
+
+from lxml import html
+
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
+
+from .invoice_fixtures import create_invoiced_job
+
+PACK = "field_service_evidence.action_report_dispute_pack"
+
+# What the dispute form's Walkthrough tab reads: the recommendation and, line by line,
+# the script read to the customer. bench/dispute_walkthrough.py measures the same read.
+WALKTHROUGH_SPEC = {
+    "unapproved_line_count": {},
+    "recommendation": {},
+    "chance_of_losing": {},
+    "let_go": {},
+    "disputed_amount": {},
+    "recommended_amount": {},
+    "conceded_amount": {},
+    "recommendation_reason": {},
+    "line_ids": {
+        "fields": {
+            "currency_id": {},
+            "evidence_status": {},
+            "approval_stale": {},
+            "walkthrough": {},
+            "recommended_concession": {},
+        }
+    },
+}
+
+
+def open_dispute(invoice):
+    """A dispute of every product line of ``invoice``, as its Dispute button proposes it."""
+    lines = invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+    vals = invoice._prepare_dispute_vals(lines)
+    return invoice.env["invoice.dispute"].create({**vals, "statement": "None of this was needed."})
+
+
+def read_walkthrough(dispute):
+    """Read the Walkthrough tab of ``dispute`` as the web client does."""
+    return dispute.web_read(WALKTHROUGH_SPEC)
+
+
+def by_class(node, css_class, tag="*"):
+    """Elements under ``node`` carrying ``css_class`` (lxml's cssselect is not installed)."""
+    return node.xpath(f".//{tag}[contains(concat(' ', normalize-space(@class), ' '), ' {css_class} ')]")
+
+
+def text(node):
+    return " ".join(node.text_content().split())
+
+
+@tagged("post_install", "-at_install")
+class TestDisputePack(TransactionCase):
+    """The dispute pack, rendered as HTML: what it holds, and only that."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.resolved = cls.env.ref("field_service_evidence.demo_dispute_water_heater")
+        cls.in_call = cls.env.ref("field_service_evidence.demo_dispute_capacitor")
+        cls.proposal = cls.env.ref("field_service_evidence.demo_dispute_leak")
+
+    def _render(self, disputes):
+        content, report_format = self.env["ir.actions.report"]._render_qweb_html(PACK, disputes.ids)
+        self.assertEqual(report_format, "html")
+        return html.fromstring(content)
+
+    def _evidence_line_ids(self, doc):
+        return {int(row.get("data-line-id")) for row in by_class(doc, "o_service_evidence", "tr")}
+
+    def test_demo_disputes(self):
+        """The demo shows a dispute in each part of the process, and one invoice left to dispute."""
+        self.assertEqual(self.in_call.stage_id, self.env.ref("field_service_evidence.dispute_stage_call"))
+        self.assertEqual(self.in_call.recommendation, "defend")
+        self.assertEqual(
+            self.in_call.line_ids.move_line_id.service_work_item_id,
+            self.env.ref("field_service_evidence.demo_item_capacitor_part"),
+        )
+        self.assertIn("didn't need replacing", self.in_call.statement)
+        self.assertTrue(self.in_call.activity_ids, "the call to make is scheduled")
+        self.assertEqual(
+            self.proposal.stage_id, self.env.ref("field_service_evidence.dispute_stage_proposal")
+        )
+        self.assertEqual(self.proposal.recommendation, "partial")
+        self.assertEqual(set(self.proposal.line_ids.mapped("evidence_status")), {"approved_after_work"})
+        self.assertTrue(self.proposal.conceded_amount)
+        self.assertEqual(self.proposal.conceded_amount, self.proposal.recommended_amount)
+        self.assertEqual(
+            self.resolved.stage_id, self.env.ref("field_service_evidence.dispute_stage_resolved")
+        )
+        self.assertEqual(self.resolved.resolution, "partial")
+        self.assertTrue(
+            self.resolved.call_ids and self.resolved.root_cause_id and self.resolved.resolved_date
+        )
+        for xmlid in ("capacitor", "leak", "water_heater", "heating_element"):
+            invoice = self.env.ref(f"field_service_evidence.demo_invoice_{xmlid}")
+            self.assertEqual(invoice.state, "posted")
+            self.assertFalse(
+                invoice.invoice_line_ids.filtered(
+                    lambda line: line.display_type == "product" and not line.service_work_item_id
+                ),
+                "every demo invoice line bills a work item",
+            )
+        self.assertFalse(self.env.ref("field_service_evidence.demo_invoice_heating_element").dispute_ids)
+
+    def test_pack_holds_summary_evidence_of_disputed_lines_service_record_calls_and_resolution(self):
+        dispute = self.resolved
+        doc = self._render(dispute)
+        disputed = dispute.line_ids.move_line_id
+        invoice_lines = dispute.invoice_id.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
+        self.assertGreater(len(invoice_lines), len(disputed), "the demo dispute leaves a line undisputed")
+
+        # The summary: reference, statement, one row per disputed line with its script.
+        [summary] = by_class(doc, "o_dispute_pack_summary")
+        self.assertIn(dispute.name, text(summary))
+        self.assertIn("still lukewarm the next morning", text(by_class(summary, "o_dispute_statement")[0]))
+        self.assertEqual(
+            {int(row.get("data-move-line-id")) for row in by_class(summary, "o_dispute_line", "tr")},
+            set(disputed.ids),
+        )
+        scripts = " ".join(text(node) for node in by_class(summary, "o_dispute_walkthrough"))
+        self.assertIn("You approved this by phone", scripts)
+
+        # The invoice, with the evidence of the disputed lines and of no other.
+        self.assertEqual(self._evidence_line_ids(doc), set(disputed.ids))
+        for line in disputed:
+            [row] = doc.xpath(f"//tr[contains(@class, 'o_service_evidence')][@data-line-id='{line.id}']")
+            self.assertIn("Approval:", text(row))
+            self.assertIn(line.service_justification.split(":")[0], text(row))
+
+        # The service record of the job.
+        task = self.env.ref("field_service_evidence.demo_task_no_readings_after")
+        [record] = by_class(doc, "o_service_record")
+        self.assertIn(task.name, text(record))
+        self.assertIn(task.service_diagnosis[:40], text(record))
+        self.assertEqual(
+            {int(row.get("data-reading-id")) for row in by_class(record, "o_service_reading", "tr")},
+            set(task.reading_ids.ids),
+        )
+
+        # The call log and the resolution.
+        [calls] = by_class(summary, "o_dispute_calls", "table")
+        self.assertIn("dial was left on", text(calls))
+        [resolution] = by_class(summary, "o_dispute_resolution")
+        self.assertIn("Partial concession", text(resolution))
+        self.assertIn(dispute.root_cause_id.name, text(resolution))
+        self.assertIn("measure the outlet temperature", text(resolution))
+
+    def test_pack_of_an_open_dispute_says_what_is_missing(self):
+        doc = self._render(self.in_call)
+        [summary] = by_class(doc, "o_dispute_pack_summary")
+        self.assertIn("No call logged yet.", text(summary))
+        self.assertFalse(by_class(summary, "o_dispute_calls"))
+        self.assertFalse(by_class(summary, "o_dispute_resolution"))
+        self.assertEqual(self._evidence_line_ids(doc), set(self.in_call.line_ids.move_line_id.ids))
+
+    def test_pack_of_several_disputes_keeps_each_to_its_lines(self):
+        disputes = self.in_call | self.proposal | self.resolved
+        doc = self._render(disputes)
+        self.assertEqual(len(by_class(doc, "o_dispute_pack_summary")), 3)
+        self.assertEqual(len(by_class(doc, "o_service_record")), 3)
+        self.assertEqual(self._evidence_line_ids(doc), set(disputes.line_ids.move_line_id.ids))
+
+    def test_send_pack_opens_the_composer_with_the_pack_attached(self):
+        dispute = self.resolved
+        action = dispute.action_send_pack()
+        self.assertEqual(action["res_model"], "mail.compose.message")
+        self.assertEqual(action["target"], "new")
+        template = self.env["mail.template"].browse(action["context"]["default_template_id"])
+        self.assertEqual(template, self.env.ref("field_service_evidence.mail_template_dispute_pack"))
+        self.assertIn(self.env.ref(PACK), template.report_template_ids)
+
+        composer = self.env["mail.compose.message"].with_context(**action["context"]).create({})
+        self.assertEqual(composer.template_id, template)
+        self.assertIn(dispute.name, composer.subject)
+        self.assertEqual(composer.partner_ids, dispute.partner_id)
+        composer._action_send_mail()
+        message = dispute.message_ids[0]
+        self.assertEqual(message.partner_ids, dispute.partner_id)
+        # "Dispute pack - DSP-2026-0003.pdf"; in test mode the report renders as HTML.
+        [attachment] = message.attachment_ids
+        self.assertTrue(attachment.name.startswith(f"Dispute pack - {dispute.name.replace('/', '-')}."))
+
+
+@tagged("post_install", "-at_install")
+class TestWalkthroughQueries(TransactionCase):
+    """The Walkthrough tab reads a bounded number of queries, whatever the number of lines."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.office_user = new_test_user(
+            cls.env,
+            "fse_dispute_office",
+            groups="base.group_user,account.group_account_invoice,field_service_evidence.group_dispute_user",
+            name="Olive Office",
+        )
+
+    def _walkthrough_queries(self, n_lines):
+        """Queries to read the Walkthrough tab of a dispute of ``n_lines`` lines, as an office
+        user from a cold record cache."""
+        dispute = open_dispute(create_invoiced_job(self.env, n_lines)).with_user(self.office_user)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        start = self.env.cr.sql_log_count
+        values = read_walkthrough(dispute)
+        queries = self.env.cr.sql_log_count - start
+        self.assertEqual(len(values[0]["line_ids"]), n_lines)
+        self.assertTrue(all(line["walkthrough"] for line in values[0]["line_ids"]))
+        return queries
+
+    def test_walkthrough_query_count_does_not_grow_with_lines(self):
+        self._walkthrough_queries(2)  # warm the caches of views, access rights, translations
+        self.assertEqual(self._walkthrough_queries(2), self._walkthrough_queries(20))
+
+
+@tagged("post_install", "-at_install")
+class TestDisputePackPdf(HttpCase):
+    """The pack as a real PDF through wkhtmltopdf: an HttpCase, so the server it fetches styles from runs."""
+
+    def test_dispute_pack_pdf(self):
+        dispute = self.env.ref("field_service_evidence.demo_dispute_water_heater")
+        pdf, report_format = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(PACK, dispute.ids)
+        )
+        self.assertEqual(report_format, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"), pdf[:20])
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+            file.write(pdf)
+            file.flush()
+            info = subprocess.run(["pdfinfo", file.name], capture_output=True, text=True, check=True).stdout
+        pages = int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
+        # The summary, the invoice and the service record each start on a page of their own.
+        self.assertGreaterEqual(pages, 3)
