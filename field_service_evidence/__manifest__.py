@@ -43,6 +43,7 @@
     "demo": [
         "demo/field_service_demo.xml",
         "demo/field_service_dispute_demo.xml",
+        "demo/field_service_concession_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
