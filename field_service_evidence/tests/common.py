@@ -128,6 +128,15 @@ class FieldServiceCase(TransactionCase):
             }
         )
 
+    @classmethod
+    def _setup_sales_tax(cls):
+        """An 8.25% sales tax on the capacitor and the labour: 185.00 + tax = 200.26."""
+        cls.tax = cls.env["account.tax"].create(
+            {"name": "Sales tax 8.25%", "amount": 8.25, "amount_type": "percent", "type_tax_use": "sale"}
+        )
+        cls.capacitor_product.taxes_id = cls.tax
+        cls.labour_product.taxes_id = cls.tax
+
     # Fixtures built per test -------------------------------------------------
 
     def _create_task(self, **vals):

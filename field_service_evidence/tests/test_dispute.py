@@ -21,12 +21,8 @@ class DisputeCase(FieldServiceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tax = cls.env["account.tax"].create(
-            {"name": "Sales tax 8.25%", "amount": 8.25, "amount_type": "percent", "type_tax_use": "sale"}
-        )
         # 185.00 + tax = 200.26; 95.00 + tax = 102.84; 1,200.00 + tax = 1,299.00
-        cls.capacitor_product.taxes_id = cls.tax
-        cls.labour_product.taxes_id = cls.tax
+        cls._setup_sales_tax()
         cls.compressor_product = cls.env["product.product"].create(
             {
                 "name": "Scroll compressor 3 ton",

@@ -16,11 +16,7 @@ class TestInvoiceFromJobs(FieldServiceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tax = cls.env["account.tax"].create(
-            {"name": "Sales tax 8.25%", "amount": 8.25, "amount_type": "percent", "type_tax_use": "sale"}
-        )
-        cls.capacitor_product.taxes_id = cls.tax
-        cls.labour_product.taxes_id = cls.tax
+        cls._setup_sales_tax()
         cls.other_customer = cls.env["res.partner"].create({"name": "Oscar Other"})
 
     def _invoiced_lines(self, invoice):

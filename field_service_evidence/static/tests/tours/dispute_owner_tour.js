@@ -1,6 +1,7 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import { openTab, saveForm } from "@field_service_evidence/../tests/tours/tour_steps";
 
 // A dispute owner opens the demo invoice the customer disputes, opens a dispute on two of
 // its lines, logs the call, accepts the recommendation and resolves the dispute with a root
@@ -10,31 +11,7 @@ const LINES = ".o_notebook .tab-pane.active div[name='line_ids']";
 const CALLS = ".o_notebook .tab-pane.active div[name='call_ids']";
 
 function saveDispute(content) {
-    return [
-        {
-            content,
-            trigger: ".o_form_view .o_form_button_save:enabled",
-            run: "click",
-        },
-        {
-            content: "Wait for the dispute to be saved",
-            trigger: ".o_form_view .o_form_saved",
-        },
-    ];
-}
-
-function openTab(name, content) {
-    return [
-        {
-            content,
-            trigger: `.o_notebook a.nav-link[name='${name}']`,
-            run: "click",
-        },
-        {
-            content: "Wait for the tab to show",
-            trigger: `.o_notebook a.nav-link.active[name='${name}']`,
-        },
-    ];
+    return saveForm(content, "Wait for the dispute to be saved");
 }
 
 registry.category("web_tour.tours").add("fse_dispute_owner_tour", {

@@ -1,6 +1,7 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import { openTab, saveForm } from "@field_service_evidence/../tests/tours/tour_steps";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 // A technician records a job on its form, as on a tablet on site: the complaint and
@@ -16,31 +17,7 @@ const APPROVALS = "div[name='approval_ids']";
 const DIALOG = ".modal:not(.o_inactive_modal)";
 
 function saveJob(content) {
-    return [
-        {
-            content,
-            trigger: ".o_form_view .o_form_button_save:enabled",
-            run: "click",
-        },
-        {
-            content: "Wait for the job to be saved",
-            trigger: ".o_form_view .o_form_saved",
-        },
-    ];
-}
-
-function openTab(name, content) {
-    return [
-        {
-            content,
-            trigger: `.o_notebook a.nav-link[name='${name}']`,
-            run: "click",
-        },
-        {
-            content: "Wait for the tab to show",
-            trigger: `.o_notebook a.nav-link.active[name='${name}']`,
-        },
-    ];
+    return saveForm(content, "Wait for the job to be saved");
 }
 
 function addCapacitorReading(measured, phaseLabel, result) {
