@@ -163,6 +163,7 @@ install_addon() {
     if psql -d "$db" -tAc "select 1 from ir_module_module where name='$ADDON' and state='installed'" | grep -q 1; then
         mode=-u
     fi
+    : >"$logfile" # Odoo appends to its log file: judge this run only
     odoo_bin -c "$conf" -d "$db" "$mode" "$ADDON" --stop-after-init --logfile="$logfile" --log-level=info \
         || { tail -50 "$logfile" >&2; die "Installing $ADDON failed (log: $logfile)"; }
     if grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$logfile"; then

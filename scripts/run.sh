@@ -12,7 +12,14 @@ if ! db_exists "$DB"; then
     clone_template_db "$DB"
 fi
 log "Installing or updating $ADDON in $DB"
-install_addon "$CONF" "$DB" "$CACHE_DIR/$DB-install.log"
+if ! (install_addon "$CONF" "$DB" "$CACHE_DIR/$DB-install.log"); then
+    # A demo database made by an older version of the addon may not take the new demo
+    # data: it is a demo, so start it again from the template rather than stop here.
+    log "Updating $DB failed: recreating it from the template"
+    drop_db "$DB"
+    clone_template_db "$DB"
+    install_addon "$CONF" "$DB" "$CACHE_DIR/$DB-install.log"
+fi
 
 cat <<MSG
 
