@@ -75,17 +75,17 @@ class InvoiceDispute(models.Model):
     days_open = fields.Integer(compute="_compute_days_open")
     line_ids = fields.One2many("invoice.dispute.line", "dispute_id", string="Disputed lines", copy=False)
     call_ids = fields.One2many(
-        groups="base.group_user","invoice.dispute.call", "dispute_id", string="Calls", copy=False)
-    call_count = fields.Integer(
-        groups="base.group_user",compute="_compute_call_count")
+        "invoice.dispute.call", "dispute_id", string="Calls", copy=False, groups="base.group_user"
+    )
+    call_count = fields.Integer(compute="_compute_call_count", groups="base.group_user")
     no_call_reason = fields.Text(
+        string="Why no call",
+        help="Closing needs a logged call, or the reason why there was none.",
         groups="base.group_user",
-        string="Why no call", help="Closing needs a logged call, or the reason why there was none."
     )
     disputed_amount = fields.Monetary(compute="_compute_amounts", store=True, tracking=True)
     recommended_amount = fields.Monetary(
-        groups="base.group_user",
-        compute="_compute_amounts", store=True, string="Recommended concession"
+        compute="_compute_amounts", store=True, string="Recommended concession", groups="base.group_user"
     )
     conceded_amount = fields.Monetary(compute="_compute_amounts", store=True, tracking=True)
     disputed_amount_company = fields.Monetary(
@@ -101,29 +101,32 @@ class InvoiceDispute(models.Model):
         string="Conceded (company)",
     )
     chance_of_losing = fields.Float(
-        groups="base.group_user",
         compute="_compute_recommendation",
         store=True,
         help="From the evidence of the disputed lines, in percent.",
+        groups="base.group_user",
     )
     let_go = fields.Boolean(
-        groups="base.group_user",
         compute="_compute_recommendation",
         store=True,
         string="Let it go",
         help="Fighting this dispute costs more than it can recover: concede it.",
+        groups="base.group_user",
     )
     recommendation = fields.Selection(
-        groups="base.group_user",
         [("defend", "Defend"), ("partial", "Partial concession"), ("let_go", "Let it go")],
         compute="_compute_recommendation",
         store=True,
+        groups="base.group_user",
     )
     recommendation_reason = fields.Text(
-        groups="base.group_user",compute="_compute_recommendation", store=True)
+        compute="_compute_recommendation", store=True, groups="base.group_user"
+    )
     unapproved_line_count = fields.Integer(
+        compute="_compute_amounts",
+        store=True,
+        string="Lines without prior approval",
         groups="base.group_user",
-        compute="_compute_amounts", store=True, string="Lines without prior approval"
     )
     resolution = fields.Selection(
         [
@@ -136,9 +139,9 @@ class InvoiceDispute(models.Model):
         copy=False,
     )
     root_cause_id = fields.Many2one(
-        groups="base.group_user","invoice.dispute.root.cause", string="Root cause", tracking=True)
-    resolution_note = fields.Text(
-        groups="base.group_user",)
+        "invoice.dispute.root.cause", string="Root cause", tracking=True, groups="base.group_user"
+    )
+    resolution_note = fields.Text(groups="base.group_user")
     task_ids = fields.Many2many("project.task", compute="_compute_task_ids", string="Jobs")
     task_count = fields.Integer(compute="_compute_task_ids", string="Job count")
     is_ready_to_resolve = fields.Boolean(
@@ -146,11 +149,11 @@ class InvoiceDispute(models.Model):
         help="The dispute is in the last open stage (Proposal): resolving it is the next step.",
     )
     technician_id = fields.Many2one(
-        groups="base.group_user",
         "res.users",
         compute="_compute_technician_id",
         store=True,
         help="The technician of the first disputed job.",
+        groups="base.group_user",
     )
 
     concession_state = fields.Selection(
@@ -171,8 +174,7 @@ class InvoiceDispute(models.Model):
     )
     concession_move_count = fields.Integer(compute="_compute_concession_move_count")
     allow_concession = fields.Boolean(related="stage_id.allow_concession", string="Concession allowed")
-    concession_cancel_reason = fields.Text(
-        groups="base.group_user",copy=False)
+    concession_cancel_reason = fields.Text(copy=False, groups="base.group_user")
 
     def _default_stage_id(self):
         return self.env["invoice.dispute.stage"].search([("is_closing", "=", False)], limit=1)

@@ -51,20 +51,20 @@ class InvoiceDisputeLine(models.Model):
     approval_stale = fields.Boolean(related="move_line_id.service_approval_stale", string="Beyond approval")
     task_id = fields.Many2one(related="move_line_id.service_task_id", string="Job", store=True)
     recommended_concession = fields.Monetary(
-        groups="base.group_user",
         compute="_compute_recommendation",
         store=True,
         help="What the dispute policy proposes to concede on this line.",
+        groups="base.group_user",
     )
     recommendation_reason = fields.Char(
-        groups="base.group_user",compute="_compute_recommendation", store=True)
+        compute="_compute_recommendation", store=True, groups="base.group_user"
+    )
     conceded_amount = fields.Monetary(
         string="Agreed concession",
         help="The concession agreed with the customer on this line, taxes included.",
     )
     outcome = fields.Selection(OUTCOMES, compute="_compute_outcome", store=True)
-    walkthrough = fields.Text(
-        groups="base.group_user",compute="_compute_walkthrough", string="Script")
+    walkthrough = fields.Text(compute="_compute_walkthrough", string="Script", groups="base.group_user")
 
     @api.depends("move_line_id")
     def _compute_disputed_amount(self):
