@@ -176,7 +176,7 @@ class InvoiceDispute(models.Model):
     )
     concession_move_count = fields.Integer(compute="_compute_concession_move_count")
     allow_concession = fields.Boolean(related="stage_id.allow_concession", string="Concession allowed")
-    concession_cancel_reason = fields.Text(copy=False)
+    concession_cancel_reason = fields.Text(copy=False, groups="base.group_user")
 
     def _default_stage_id(self):
         return self.env["invoice.dispute.stage"].search([("is_closing", "=", False)], limit=1)
