@@ -7,6 +7,7 @@ from . import test_dispute_portal
 from . import test_dispute_privacy
 from . import test_dispute_tour
 from . import test_invoice_evidence
+from . import test_numbers_and_api
 from . import test_reading
 from . import test_reports_pdf
 from . import test_security
