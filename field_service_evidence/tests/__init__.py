@@ -8,6 +8,7 @@ from . import test_dispute_tour
 from . import test_invoice_evidence
 from . import test_reading
 from . import test_reports_pdf
+from . import test_seal
 from . import test_security
 from . import test_task_service_record
 from . import test_tours
