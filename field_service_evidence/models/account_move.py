@@ -178,28 +178,43 @@ class AccountMove(models.Model):
                         lines=self._service_unapproved_message(lines),
                     )
                 )
+        self._check_service_seals_kept()
         posted = super()._post(soft=soft)
-        posted._service_seal_evidence()
+        posted.invoice_line_ids._service_seal_evidence()
         return posted
 
-    def _service_seal_evidence(self):
-        """Store each linked line's evidence fingerprint, chained line to line."""
+    def _check_service_seals_kept(self):
+        """Posting again (after a reset to draft) keeps the seal of the first posting: it is
+        refused while a sealed line's evidence differs from it, rather than sealed anew."""
         for move in self:
-            previous = ""
-            for line in move.invoice_line_ids._service_linked_lines_in_order():
-                previous = line._service_evidence_digest(previous)
-                line.service_evidence_hash = previous
+            changed = move.invoice_line_ids.filtered("service_evidence_hash")._service_changed_evidence()
+            if changed:
+                raise UserError(
+                    self.env._(
+                        "The evidence of these lines of %(invoice)s changed since it was sealed, when "
+                        "the invoice was first posted:\n%(lines)s\nPosting again would hide what was "
+                        "invoiced. Undo the change, or cancel this invoice and invoice the jobs again: "
+                        "the new invoice seals the evidence as it is now.",
+                        invoice=move.display_name,
+                        lines="\n".join(
+                            f"- “{line.name}” ({line.service_task_id.display_name})"
+                            if line.service_task_id
+                            else f"- “{line.name}”"
+                            for line in changed
+                        ),
+                    )
+                )
 
     def _service_changed_evidence_lines(self):
-        """Linked lines whose evidence no longer matches the fingerprint sealed at posting."""
-        changed = self.env["account.move.line"]
-        for move in self:
-            previous = ""
-            for line in move.invoice_line_ids._service_linked_lines_in_order():
-                if line._service_evidence_digest(previous) != line.service_evidence_hash:
-                    changed |= line
-                previous = line.service_evidence_hash or ""
-        return changed
+        """Lines whose own evidence no longer matches the fingerprint sealed on them at the
+        first posting, in the invoice's order; a linked line without a seal counts as changed."""
+        return (
+            self.invoice_line_ids.filtered(
+                lambda line: line.service_work_item_id or line.service_evidence_hash
+            )
+            .sorted(lambda line: (line.move_id.id, line.sequence, line.id))
+            ._service_changed_evidence()
+        )
 
     def action_verify_evidence(self):
         self.ensure_one()

@@ -2,9 +2,14 @@ import hashlib
 import json
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from .service_work_item import APPROVAL_STATUSES
+
+# Fingerprints are written only under this context key, and only when its value is this very
+# object: a caller over RPC can put any key in the context, but only JSON values, never it.
+SEALING_CONTEXT_KEY = "service_evidence_sealing"
+_SEALING = object()
 
 
 class AccountMoveLine(models.Model):
@@ -48,8 +53,8 @@ class AccountMoveLine(models.Model):
         string="Evidence fingerprint",
         readonly=True,
         copy=False,
-        help="SHA-256 of the line's evidence (approval, readings, justification) when the "
-        "invoice was posted, chained to the previous line's fingerprint.",
+        help="SHA-256 of the line's own evidence (approval, readings, photos, justification) "
+        "when the invoice was first posted. Written once, by posting; never changed afterwards.",
     )
 
     @api.depends("service_task_id.user_ids")
@@ -85,6 +90,33 @@ class AccountMoveLine(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        forged = next((vals for vals in vals_list if vals.get("service_evidence_hash")), None)
+        if forged:
+            self._raise_evidence_hash_is_sealed(forged.get("name") or self.env._("a new line"))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "service_evidence_hash" in vals and self.env.context.get(SEALING_CONTEXT_KEY) is not _SEALING:
+            self._raise_evidence_hash_is_sealed(self[:1].name)
+        return super().write(vals)
+
+    def action_dispute_line(self):
+        """“Dispute this line”, from the invoice's Evidence tab."""
+        self.ensure_one()
+        return self.move_id.action_open_dispute(lines=self)
+
+    def _raise_evidence_hash_is_sealed(self, line_name):
+        raise UserError(
+            self.env._(
+                "The evidence fingerprint of “%s” is written when the invoice is posted and cannot be "
+                "set or changed otherwise: it proves what the job's evidence was when it was invoiced. "
+                "Use Verify evidence on the invoice to check it.",
+                line_name,
+            )
+        )
+
     def _service_evidence_payload(self):
         """The evidence of the line as canonical data: what the fingerprint seals."""
         self.ensure_one()
@@ -103,6 +135,7 @@ class AccountMoveLine(models.Model):
                 approval.partner_id.id,
                 fields.Datetime.to_string(approval.decided_at),
                 hashlib.sha256(approval.signature or b"").hexdigest(),
+                self._service_photo_checksums(approval.attachment_ids),
             ],
             "readings": [
                 [
@@ -119,20 +152,34 @@ class AccountMoveLine(models.Model):
                     reading.result,
                     reading.finding or "",
                     fields.Datetime.to_string(reading.taken_at),
+                    self._service_photo_checksums(reading.photo_ids),
                 ]
                 for reading in item.reading_ids.sorted("id")
             ],
         }
 
-    def _service_evidence_digest(self, previous):
-        """The line's fingerprint: SHA-256 over the previous line's fingerprint and its evidence."""
-        payload = json.dumps(self._service_evidence_payload(), sort_keys=True, default=str)
-        return hashlib.sha256((previous + payload).encode()).hexdigest()
+    @staticmethod
+    def _service_photo_checksums(attachments):
+        """Photos are sealed by their content: a replaced file changes its checksum."""
+        return [[attachment.id, attachment.checksum or ""] for attachment in attachments.sorted("id")]
 
-    def _service_linked_lines_in_order(self):
-        return self.filtered("service_work_item_id").sorted(lambda line: (line.sequence, line.id))
-
-    def action_dispute_line(self):
-        """“Dispute this line”, from the invoice's Evidence tab."""
+    def _service_evidence_digest(self):
+        """The line's fingerprint: SHA-256 of its own evidence, and of nothing else, so a
+        change (or a tampered fingerprint) blames only its own line."""
         self.ensure_one()
-        return self.move_id.action_open_dispute(lines=self)
+        # sudo: the fingerprint must not depend on who computes it (a photo uploaded by the
+        # technician, a reading another user's record rules hide); only the digest leaves here.
+        payload = json.dumps(self.sudo()._service_evidence_payload(), sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def _service_changed_evidence(self):
+        """The lines whose evidence no longer gives the fingerprint sealed on them."""
+        return self.filtered(lambda line: line._service_evidence_digest() != line.service_evidence_hash)
+
+    def _service_seal_evidence(self):
+        """Seal the linked lines not sealed yet: the only writer of their fingerprint. A line
+        sealed at an earlier posting keeps its first seal."""
+        for line in self.filtered(lambda line: line.service_work_item_id and not line.service_evidence_hash):
+            line.with_context(
+                **{SEALING_CONTEXT_KEY: _SEALING}
+            ).service_evidence_hash = line._service_evidence_digest()

@@ -15,6 +15,7 @@ class ServiceWorkItem(models.Model):
     _inherit = ["service.task.evidence.mixin", "mail.thread", "service.number.mixin"]
     _description = "Work item"
     _order = "task_id, sequence, id"
+    _lock_when_completed = True
 
     sequence = fields.Integer(default=10)
     item_type = fields.Selection(

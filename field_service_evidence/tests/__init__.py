@@ -10,6 +10,7 @@ from . import test_invoice_evidence
 from . import test_numbers_and_api
 from . import test_reading
 from . import test_reports_pdf
+from . import test_seal
 from . import test_security
 from . import test_task_service_record
 from . import test_tours
