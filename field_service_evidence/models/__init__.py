@@ -18,5 +18,7 @@ from . import invoice_dispute_root_cause
 from . import invoice_dispute
 from . import invoice_dispute_line
 from . import invoice_dispute_call
+from . import invoice_dispute_concession
+from . import invoice_dispute_concession_line
 from . import res_users
 from . import ir_actions_report
