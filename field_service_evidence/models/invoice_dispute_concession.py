@@ -233,7 +233,7 @@ class InvoiceDisputeConcession(models.Model):
     @api.constrains("line_ids", "dispute_id")
     def _check_lines(self):
         for concession in self:
-            foreign = concession.line_ids.filtered(lambda line: line.dispute_id != concession.dispute_id)
+            foreign = concession.line_ids.filtered(lambda line, c=concession: line.dispute_id != c.dispute_id)
             if foreign:
                 raise ValidationError(
                     self.env._(
