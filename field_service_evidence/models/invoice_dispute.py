@@ -427,6 +427,21 @@ class InvoiceDispute(models.Model):
         moving._after_move_to(stage)
         return result
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_without_concessions(self):
+        """A dispute with a concession beyond draft is accounting history: cancel it instead."""
+        kept = self.concession_ids.filtered(lambda concession: concession.state != "draft")
+        if kept:
+            raise UserError(
+                self.env._(
+                    "%(dispute)s has the concession %(concession)s: it cannot be deleted. Cancel the dispute "
+                    "instead (a posted concession is reversed first).",
+                    dispute=kept[0].dispute_id.name,
+                    concession=kept[0].name,
+                )
+            )
+        self.concession_ids.unlink()
+
     def _check_can_change_invoice(self, invoice_id):
         moved = self.filtered(lambda dispute: dispute.line_ids and dispute.invoice_id.id != invoice_id)
         if moved:
@@ -650,11 +665,7 @@ class InvoiceDispute(models.Model):
     def _prepare_concession_lines_vals(self):
         """The lines of a new concession: what was agreed on each disputed line."""
         self.ensure_one()
-        return [
-            {"dispute_line_id": line.id, "amount": line.conceded_amount}
-            for line in self.line_ids
-            if not self.currency_id.is_zero(line.conceded_amount)
-        ]
+        return [{"dispute_line_id": line.id, "amount": line.conceded_amount} for line in self.line_ids]
 
     def action_new_concession(self):
         """The accountant's concession document, prefilled with the agreed amounts, to post."""

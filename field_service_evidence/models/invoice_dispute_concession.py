@@ -379,6 +379,12 @@ class InvoiceDisputeConcession(models.Model):
             raise UserError(self.env._("%s is waiting for a dispute manager's approval.", self.name))
         if not self._user_can_post():
             raise UserError(self.env._("Only accountants (Invoicing) can post a concession."))
+        if (dispute.concession_ids - self).filtered(lambda concession: concession.state in LIVE_STATES):
+            raise UserError(
+                self.env._(
+                    "%s already has a concession waiting for approval, approved or posted.", dispute.name
+                )
+            )
         if self.company_id not in self.env.companies:
             raise UserError(
                 self.env._(
@@ -413,12 +419,6 @@ class InvoiceDisputeConcession(models.Model):
                 raise UserError(self.env._("%s is paid: there is nothing left to write off.", invoice.name))
             if not self.journal_id:
                 raise UserError(self.env._("Choose the journal of the write-off."))
-            if not self.account_id:
-                raise UserError(
-                    self.env._(
-                        "Choose the concessions account to write off to (Invoicing settings, Disputes)."
-                    )
-                )
         if (
             invoice.payment_state not in ("paid", "in_payment")
             and currency.compare_amounts(self.amount_total, invoice.amount_residual) > 0

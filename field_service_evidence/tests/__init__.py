@@ -11,3 +11,4 @@ from . import test_reports_pdf
 from . import test_security
 from . import test_task_service_record
 from . import test_tours
+from . import test_concession_integrity
