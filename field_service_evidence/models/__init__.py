@@ -1,6 +1,7 @@
 # Abstract models first: the models below inherit them.
 from . import service_tolerance_mixin
 from . import service_task_evidence_mixin
+from . import service_protected_fields_mixin
 from . import service_reading_type
 from . import service_reading
 from . import service_work_item

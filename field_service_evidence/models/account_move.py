@@ -17,7 +17,6 @@ class AccountMove(models.Model):
     dispute_ids = fields.One2many("invoice.dispute", "invoice_id", string="Disputes")
     concession_id = fields.Many2one(
         "invoice.dispute.concession",
-        string="Concession",
         index="btree_not_null",
         copy=False,
         readonly=True,

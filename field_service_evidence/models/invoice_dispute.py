@@ -21,7 +21,7 @@ class InvoiceDispute(models.Model):
     """A customer's dispute of an invoice: call first, walk through the evidence, decide."""
 
     _name = "invoice.dispute"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin", "service.protected.fields.mixin"]
     _description = "Invoice dispute"
     _order = "priority desc, opened_date desc, id desc"
     _check_company_auto = True
@@ -154,11 +154,10 @@ class InvoiceDispute(models.Model):
         groups="base.group_user",
     )
 
-    concession_ids = fields.One2many("invoice.dispute.concession", "dispute_id", string="Concessions")
+    concession_ids = fields.One2many("invoice.dispute.concession", "dispute_id")
     concession_id = fields.Many2one(
         "invoice.dispute.concession",
         compute="_compute_concession",
-        string="Concession",
         help="The concession waiting for approval, approved or posted; else the latest draft.",
     )
     concession_state = fields.Selection(
@@ -408,14 +407,6 @@ class InvoiceDispute(models.Model):
 
     def write(self, vals):
         """Stage changes (the statusbar, the kanban) go through the lifecycle's checks."""
-        protected = {"policy", "resolved_date"} & set(vals)
-        if protected:
-            raise UserError(
-                self.env._(
-                    "%s of a dispute follow its stage: they cannot be written.",
-                    ", ".join(self._fields[name]._description_string(self.env) for name in sorted(protected)),
-                )
-            )
         if "invoice_id" in vals:
             self._check_can_change_invoice(vals["invoice_id"])
         if "stage_id" not in vals:
@@ -442,6 +433,10 @@ class InvoiceDispute(models.Model):
             )
         self.concession_ids.unlink()
 
+    @api.model
+    def _protected_fields(self):
+        return {"policy", "resolved_date"}
+
     def _check_can_change_invoice(self, invoice_id):
         moved = self.filtered(lambda dispute: dispute.line_ids and dispute.invoice_id.id != invoice_id)
         if moved:
@@ -465,14 +460,15 @@ class InvoiceDispute(models.Model):
         if stage.is_closing and not stage.is_cancel:
             self._check_can_resolve()
             for dispute in self:
-                super(InvoiceDispute, dispute).write({"policy": dispute._policy()})
+                dispute._set({"policy": dispute._policy()})
         elif not stage.is_closing:
-            super().write({"policy": False})
+            self._set({"policy": False})
         if stage.is_closing:
-            newly_closed = self.filtered(lambda dispute: not dispute.resolved_date)
-            super(InvoiceDispute, newly_closed).write({"resolved_date": fields.Datetime.now()})
+            self.filtered(lambda dispute: not dispute.resolved_date)._set(
+                {"resolved_date": fields.Datetime.now()}
+            )
         else:
-            super().write({"resolved_date": False})
+            self._set({"resolved_date": False})
 
     def _check_can_cancel(self):
         for dispute in self:

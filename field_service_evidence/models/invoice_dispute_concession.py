@@ -20,7 +20,7 @@ class InvoiceDisputeConcession(models.Model):
     concessions on a line never add up to more than it charges."""
 
     _name = "invoice.dispute.concession"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "service.protected.fields.mixin"]
     _description = "Dispute concession"
     _order = "id desc"
     _check_company_auto = True
@@ -165,22 +165,8 @@ class InvoiceDisputeConcession(models.Model):
         return concessions
 
     def write(self, vals):
-        protected = set(vals) & self._protected_fields()
-        if protected:
-            raise UserError(
-                self.env._(
-                    "%(fields)s of a concession change only through its buttons (post, approve, cancel).",
-                    fields=", ".join(
-                        self._fields[name]._description_string(self.env) for name in sorted(protected)
-                    ),
-                )
-            )
         if set(vals) & self._snapshot_fields():
             self._snapshot_changed()
-        return super().write(vals)
-
-    def _set(self, vals):
-        """The only writer of the protected fields: the document's own transitions."""
         return super().write(vals)
 
     @api.model
