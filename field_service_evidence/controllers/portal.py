@@ -1,9 +1,8 @@
 from odoo import Command, http
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
-from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
-from odoo.tools.misc import formatLang
 
 
 class DisputePortal(CustomerPortal):
@@ -117,11 +116,18 @@ class DisputePortal(CustomerPortal):
         if errors:
             return self._render_invoice_dispute_form(invoice_sudo, access_token, errors=errors, form=post)
         vals = self._prepare_portal_dispute_vals(invoice_sudo, post, lines_values)
-        # sudo: portal users may only read disputes; the invoice access was checked above
-        # (the user's own invoice, or its access token) and the form was validated against it.
-        dispute_sudo = (
-            request.env["invoice.dispute"].sudo().with_company(invoice_sudo.company_id).create(vals)
-        )
+        try:
+            # the dispute's own rules decide; what they refuse is rolled back and shown in the form
+            with request.env.cr.savepoint():
+                # sudo: portal users may only read disputes; the invoice access was checked above
+                # (the user's own invoice, or its access token) and the form was read against it.
+                dispute_sudo = (
+                    request.env["invoice.dispute"].sudo().with_company(invoice_sudo.company_id).create(vals)
+                )
+        except ValidationError as error:
+            return self._render_invoice_dispute_form(
+                invoice_sudo, access_token, errors=[error.args[0]], form=post
+            )
         if access_token:
             return request.redirect(dispute_sudo.get_portal_url())
         return request.redirect(dispute_sudo.access_url)
@@ -162,7 +168,11 @@ class DisputePortal(CustomerPortal):
         return {line.move_line_id: line.dispute_id for line in disputes.line_ids}
 
     def _dispute_form_validate(self, invoice_sudo, post):
-        """(error messages, [(invoice line, disputed amount, reason)]) from the posted form."""
+        """(error messages, [(invoice line, disputed amount, reason)]) from the posted form.
+
+        Only what the form alone knows is checked here: the statement, the ticked lines and
+        whether each amount is a number. The dispute's rules (an amount above zero and within
+        the line's total, a line disputed once) are the model's, applied when it is created."""
         env = request.env
         errors = []
         try:
@@ -173,8 +183,7 @@ class DisputePortal(CustomerPortal):
             errors.append(env._("Tell us why you dispute this invoice: the statement is required."))
 
         own_lines = self._disputable_invoice_lines(invoice_sudo)
-        disputed = self._disputed_invoice_lines(invoice_sudo)
-        currency = invoice_sudo.currency_id
+        amount_field = env["invoice.dispute.line"]._fields["disputed_amount"]
         lines_values = []
         for key in post:
             if not key.startswith("line_"):
@@ -184,34 +193,17 @@ class DisputePortal(CustomerPortal):
             if not line:
                 errors.append(env._("One of the chosen lines is not a line of %s.", invoice_sudo.name))
                 continue
-            if line in disputed:
-                errors.append(
-                    env._(
-                        "“%(line)s” is already disputed in %(dispute)s.",
-                        line=line.name,
-                        dispute=disputed[line].name,
-                    )
-                )
-                continue
             raw_amount = (post.get(f"amount_{line.id}") or "").strip()
             try:
-                amount = float(raw_amount) if raw_amount else line.price_total
-            except ValueError:
-                errors.append(env._("The amount disputed on “%s” is not a number.", line.name))
-                continue
-            if currency.compare_amounts(amount, 0.0) <= 0:
-                errors.append(env._("The amount disputed on “%s” must be more than zero.", line.name))
-                continue
-            if currency.compare_amounts(amount, line.price_total) > 0:
-                errors.append(
-                    env._(
-                        "The amount disputed on “%(line)s” cannot be more than the line's total, %(total)s.",
-                        line=line.name,
-                        total=formatLang(env, line.price_total, currency_obj=currency),
-                    )
+                amount = (
+                    env["service.number.mixin"]._check_number(amount_field, raw_amount)
+                    if raw_amount
+                    else line.price_total
                 )
+            except ValidationError as error:
+                errors.append(env._("%(line)s: %(error)s", line=line.name, error=error.args[0]))
                 continue
-            lines_values.append((line, currency.round(amount), (post.get(f"reason_{line.id}") or "").strip()))
+            lines_values.append((line, amount, (post.get(f"reason_{line.id}") or "").strip()))
         if not lines_values and not errors:
             errors.append(env._("Choose at least one line of the invoice to dispute."))
         return errors, lines_values

@@ -1,4 +1,5 @@
 # Abstract models first: the models below inherit them.
+from . import service_number_mixin
 from . import service_tolerance_mixin
 from . import service_task_evidence_mixin
 from . import service_protected_fields_mixin

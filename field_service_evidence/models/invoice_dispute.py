@@ -140,8 +140,10 @@ class InvoiceDispute(models.Model):
         "invoice.dispute.root.cause", string="Root cause", tracking=True, groups="base.group_user"
     )
     resolution_note = fields.Text(groups="base.group_user")
-    task_ids = fields.Many2many("project.task", compute="_compute_task_ids", string="Jobs")
-    task_count = fields.Integer(compute="_compute_task_ids", string="Job count")
+    task_ids = fields.Many2many(
+        "project.task", compute="_compute_task_ids", string="Jobs", groups="base.group_user"
+    )
+    task_count = fields.Integer(compute="_compute_task_ids", string="Job count", groups="base.group_user")
     is_ready_to_resolve = fields.Boolean(
         compute="_compute_is_ready_to_resolve",
         help="The dispute is in the last open stage (Proposal): resolving it is the next step.",

@@ -6,6 +6,7 @@ class InvoiceDisputeCall(models.Model):
     """A phone call with the customer about a dispute; logging it closes the call activity."""
 
     _name = "invoice.dispute.call"
+    _inherit = ["service.number.mixin"]
     _description = "Dispute call"
     _order = "call_date desc, id desc"
     _check_company_auto = True

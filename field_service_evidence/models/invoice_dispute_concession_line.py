@@ -6,6 +6,7 @@ class InvoiceDisputeConcessionLine(models.Model):
     what a manager approved is what is posted."""
 
     _name = "invoice.dispute.concession.line"
+    _inherit = ["service.number.mixin"]
     _description = "Concession on a disputed line"
     _order = "concession_id, id"
     _check_company_auto = True

@@ -19,6 +19,7 @@ class InvoiceDisputeLine(models.Model):
     """One invoice line the customer disputes, with its evidence and the concession on it."""
 
     _name = "invoice.dispute.line"
+    _inherit = ["service.number.mixin"]
     _description = "Disputed invoice line"
     _order = "dispute_id, sequence, id"
     _check_company_auto = True

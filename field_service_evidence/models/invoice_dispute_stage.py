@@ -19,4 +19,6 @@ class InvoiceDisputeStage(models.Model):
         string="Concessions can be posted",
         help="An accountant can post the agreed concession of disputes in this stage.",
     )
-    description = fields.Text(translate=True)
+    description = fields.Text(
+        translate=True, groups="base.group_user", help="The team's playbook for the stage."
+    )

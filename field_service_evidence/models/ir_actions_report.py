@@ -1,7 +1,7 @@
 import functools
 import subprocess
 
-from odoo import api, models
+from odoo import Command, api, models
 from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
 from odoo.tools.pdf import merge_pdf
 
@@ -54,3 +54,16 @@ class IrActionsReport(models.Model):
         ):
             return merge_pdf([run([body]) for body in bodies])
         return run(bodies)
+
+    @api.model
+    def _mail_customer_dispute_pack(self):
+        """The dispute pack e-mail attaches the customer version of the pack, never the full
+        pack with the negotiation. Its template is noupdate: in a database installed before
+        the customer version existed, swap the full pack for it; a template changed
+        otherwise (or deleted) is left as its users made it."""
+        template = self.env.ref("field_service_evidence.mail_template_dispute_pack", raise_if_not_found=False)
+        full_pack = self.env.ref("field_service_evidence.action_report_dispute_pack")
+        if template and full_pack in template.report_template_ids:
+            customer_pack = self.env.ref("field_service_evidence.action_report_dispute_pack_customer")
+            template.report_template_ids = [Command.unlink(full_pack.id), Command.link(customer_pack.id)]
+        return True

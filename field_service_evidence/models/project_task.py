@@ -180,6 +180,7 @@ class ProjectTask(models.Model):
     def action_start_work(self):
         self._check_can_start_work()
         self.work_started_at = fields.Datetime.now()
+        return True
 
     def _check_can_start_work(self):
         for task in self:
@@ -203,6 +204,7 @@ class ProjectTask(models.Model):
     def action_complete_work(self):
         self._check_can_complete_work()
         self.work_completed_at = fields.Datetime.now()
+        return True
 
     def _check_can_complete_work(self):
         for task in self:

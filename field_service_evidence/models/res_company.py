@@ -3,7 +3,8 @@ from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    _name = "res.company"
+    _inherit = ["res.company", "service.number.mixin"]
 
     service_unapproved_posting = fields.Selection(
         [

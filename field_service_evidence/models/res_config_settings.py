@@ -1,8 +1,11 @@
 from odoo import fields, models
 
 
-class ResConfigSettings(models.TransientModel):
-    _inherit = "res.config.settings"
+# pylint-odoo exempts extensions of res.config.settings from no-wizard-in-models, but tells
+# them only by a string _inherit: this one is a list, to check the numbers typed in settings.
+class ResConfigSettings(models.TransientModel):  # pylint: disable=no-wizard-in-models
+    _name = "res.config.settings"
+    _inherit = ["res.config.settings", "service.number.mixin"]
 
     service_unapproved_posting = fields.Selection(
         related="company_id.service_unapproved_posting", readonly=False

@@ -2,7 +2,8 @@ from odoo import fields, models
 
 
 class ResUsers(models.Model):
-    _inherit = "res.users"
+    _name = "res.users"
+    _inherit = ["res.users", "service.number.mixin"]
 
     dispute_concession_limit = fields.Float(
         string="Concession limit",

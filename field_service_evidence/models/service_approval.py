@@ -6,7 +6,7 @@ class ServiceApproval(models.Model):
     """The customer's authorisation of work (or acknowledgment after it): who, what, when, how."""
 
     _name = "service.approval"
-    _inherit = ["service.task.evidence.mixin", "mail.thread"]
+    _inherit = ["service.task.evidence.mixin", "mail.thread", "service.number.mixin"]
     _description = "Customer approval"
     _order = "task_id, requested_at desc, id desc"
     _lock_when_completed = True
@@ -239,11 +239,13 @@ class ServiceApproval(models.Model):
     def action_approve(self):
         self._check_can_decide()
         self._do_approve()
+        return True
 
     def action_decline(self):
         self._check_can_decide()
         self.write({"state": "declined", "decided_at": fields.Datetime.now()})
         self.work_item_ids.filtered(lambda item: item.state == "proposed").state = "declined"
+        return True
 
     def action_revoke(self):
         approved = self.filtered(lambda a: a.state == "approved")
@@ -251,6 +253,7 @@ class ServiceApproval(models.Model):
             raise UserError(self.env._("Only an approved approval can be revoked."))
         self.state = "revoked"
         self.work_item_ids.filtered(lambda item: item.state == "approved").state = "proposed"
+        return True
 
     def _check_can_decide(self):
         for approval in self:

@@ -5,6 +5,7 @@ class ServiceApprovalLine(models.Model):
     """What the customer saw and approved: a work item as it was at the moment of approval."""
 
     _name = "service.approval.line"
+    _inherit = ["service.number.mixin"]
     _description = "Approved work item snapshot"
     _order = "approval_id, id"
     _check_company_auto = True

@@ -1,5 +1,3 @@
-import math
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -18,6 +16,7 @@ class ServiceReading(models.Model):
         "service.task.evidence.mixin",
         "service.tolerance.mixin",
         "mail.thread",
+        "service.number.mixin",
     ]
     _description = "Reading"
     _order = "task_id, phase desc, taken_at, id"
@@ -108,7 +107,7 @@ class ServiceReading(models.Model):
     )
     def _compute_result(self):
         for reading in self:
-            if not reading.type_id or not math.isfinite(reading.measured_value):
+            if not reading.type_id:
                 reading.result = "no_reference"
                 reading.deviation_percent = 0.0
                 reading.finding = False
@@ -119,8 +118,6 @@ class ServiceReading(models.Model):
     @api.constrains("measured_value", "rated_value", "type_id")
     def _check_measured_value(self):
         for reading in self:
-            if not math.isfinite(reading.measured_value):
-                raise ValidationError(self.env._("The measured value must be a finite number."))
             if reading.type_id.allow_negative:
                 continue
             for name in ("measured_value", "rated_value", "min_value", "max_value"):

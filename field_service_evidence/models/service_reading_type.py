@@ -5,7 +5,7 @@ class ServiceReadingType(models.Model):
     """A kind of measurement (run capacitor, supply voltage...) with its default reference."""
 
     _name = "service.reading.type"
-    _inherit = ["service.tolerance.mixin"]
+    _inherit = ["service.tolerance.mixin", "service.number.mixin"]
     _description = "Reading type"
     _order = "category, sequence, name"
 

@@ -1,5 +1,3 @@
-import math
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
@@ -8,7 +6,6 @@ from odoo.tools.misc import formatLang
 # Compare measured values at a micro-unit precision: 5.3 against 5 +6% is in spec,
 # whatever binary floating point makes of 5 * 1.06.
 PRECISION = 6
-NUMBER_FIELDS = ("measured_value", "rated_value", "tolerance_percent", "min_value", "max_value")
 
 
 class ServiceToleranceMixin(models.AbstractModel):
@@ -48,11 +45,6 @@ class ServiceToleranceMixin(models.AbstractModel):
     @api.constrains("rated_value", "tolerance_kind", "tolerance_percent", "min_value", "max_value")
     def _check_tolerance(self):
         for ref in self:
-            for name in ("rated_value", "tolerance_percent", "min_value", "max_value"):
-                if not math.isfinite(ref[name]):
-                    raise ValidationError(
-                        self.env._("%(field)s must be a finite number.", field=ref._fields[name].string)
-                    )
             if ref.tolerance_kind == "percent":
                 if float_compare(ref.rated_value, 0.0, precision_digits=PRECISION) == 0:
                     raise ValidationError(
@@ -80,39 +72,6 @@ class ServiceToleranceMixin(models.AbstractModel):
                         max=ref.max_value,
                     )
                 )
-
-    @api.model
-    def _sanitize_number_vals(self, vals):
-        """Turn numbers given as text into floats, or say clearly which one is not a number.
-
-        Odoo's float fields would otherwise fail with a bare Python error on "abc".
-        """
-        for name in NUMBER_FIELDS:
-            if name not in vals or name not in self._fields:
-                continue
-            value = vals[name]
-            if value is False or value is None:
-                continue
-            label = self._fields[name].string
-            if isinstance(value, bool):
-                raise ValidationError(self.env._("%s must be a number.", label))
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                raise ValidationError(
-                    self.env._("%(field)s must be a number, not “%(value)s”.", field=label, value=value)
-                ) from None
-            if not math.isfinite(number):
-                raise ValidationError(self.env._("%s must be a finite number.", label))
-            vals[name] = number
-        return vals
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        return super().create([self._sanitize_number_vals(vals) for vals in vals_list])
-
-    def write(self, vals):
-        return super().write(self._sanitize_number_vals(vals))
 
     def _evaluate(self, measured):
         """Judge a measured value against this reference.

@@ -12,7 +12,7 @@ class ServiceWorkItem(models.Model):
     """A part, labour or fee proposed to the customer and, once approved, done on the job."""
 
     _name = "service.work.item"
-    _inherit = ["service.task.evidence.mixin", "mail.thread"]
+    _inherit = ["service.task.evidence.mixin", "mail.thread", "service.number.mixin"]
     _description = "Work item"
     _order = "task_id, sequence, id"
 
@@ -161,6 +161,7 @@ class ServiceWorkItem(models.Model):
     def action_mark_done(self):
         self._check_can_mark_done()
         self.write({"state": "done", "done_at": fields.Datetime.now()})
+        return True
 
     def _check_can_mark_done(self):
         declined = self.filtered(lambda item: item.state == "declined")

@@ -4,8 +4,10 @@ from . import test_concession_tour
 from . import test_dispute
 from . import test_dispute_pack
 from . import test_dispute_portal
+from . import test_dispute_privacy
 from . import test_dispute_tour
 from . import test_invoice_evidence
+from . import test_numbers_and_api
 from . import test_reading
 from . import test_reports_pdf
 from . import test_security

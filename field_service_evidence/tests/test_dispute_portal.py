@@ -286,11 +286,11 @@ class TestDisputePortal(HttpCase):
             ),
             (
                 {"statement": "Wrong.", f"line_{line.id}": "on", f"amount_{line.id}": str(total + 1)},
-                "cannot be more than the line's total",
+                "is more than the line's total",
             ),
             (
                 {"statement": "Wrong.", f"line_{line.id}": "on", f"amount_{line.id}": "lots"},
-                "is not a number",
+                "must be a number, not “lots”",
             ),
             ({"statement": "Wrong.", f"line_{other.id}": "on"}, f"is not a line of {self.invoice_a.name}"),
             ({"statement": "Wrong.", "line_abc": "on"}, f"is not a line of {self.invoice_a.name}"),

@@ -253,12 +253,12 @@ class TestReadingBadInput(FieldServiceCase):
         self.assertFalse(self.task.reading_ids)
 
     def test_measured_value_not_a_number(self):
-        self._assert_create_refused(r"Measured must be a number, not “abc”", measured_value="abc")
+        self._assert_create_refused(r"“Measured” must be a number, not “abc”", measured_value="abc")
 
     def test_measured_value_not_finite(self):
         for value in (float("nan"), float("inf"), float("-inf"), "nan"):
             with self.subTest(value=value):
-                self._assert_create_refused(r"Measured must be a finite number", measured_value=value)
+                self._assert_create_refused(r"“Measured” must be a finite number", measured_value=value)
 
     def test_measured_value_negative(self):
         self._assert_create_refused(
@@ -272,7 +272,7 @@ class TestReadingBadInput(FieldServiceCase):
 
     def test_measured_value_text_on_write(self):
         reading = self._create_reading(self.task, self.type_capacitor, 2.1)
-        with self.assertRefused(ValidationError, r"Measured must be a number, not “2,1x”"):
+        with self.assertRefused(ValidationError, r"“Measured” must be a number, not “2,1x”"):
             reading.write({"measured_value": "2,1x"})
         self.assertEqual(reading.measured_value, 2.1)
         self.assertEqual(reading.result, "out_of_spec")
@@ -315,8 +315,8 @@ class TestReadingBadInput(FieldServiceCase):
             ({"tolerance_kind": "percent", "rated_value": 5.0, "tolerance_percent": 150.0}, r"at most 100%"),
             ({"tolerance_kind": "percent", "rated_value": 5.0, "tolerance_percent": 0.0}, r"more than 0%"),
             ({"tolerance_kind": "range", "min_value": 10.0, "max_value": 1.0}, r"must be below the maximum"),
-            ({"tolerance_kind": "max", "max_value": "ten"}, r"Maximum must be a number, not “ten”"),
-            ({"tolerance_kind": "max", "max_value": float("inf")}, r"Maximum must be a finite number"),
+            ({"tolerance_kind": "max", "max_value": "ten"}, r"“Maximum” must be a number, not “ten”"),
+            ({"tolerance_kind": "max", "max_value": float("inf")}, r"“Maximum” must be a finite number"),
         ]
         for vals, regex in cases:
             with self.subTest(vals=vals):

@@ -5,6 +5,7 @@ import tempfile
 from odoo.tests import HttpCase, tagged
 
 from .invoice_fixtures import create_invoiced_job
+from .test_dispute_pack import CUSTOMER_PACK, PACK
 
 
 @tagged("post_install", "-at_install")
@@ -41,3 +42,11 @@ class TestEvidencePdf(HttpCase):
         task = self.env.ref("field_service_evidence.demo_task_capacitor")
         pdf = self._render_pdf("field_service_evidence.action_report_service_record", task)
         self.assertGreaterEqual(self._page_count(pdf), 1)
+
+    def test_dispute_pack_pdf(self):
+        """The full pack and the customer's: each of their documents is converted."""
+        dispute = self.env.ref("field_service_evidence.demo_dispute_water_heater")
+        for report in (PACK, CUSTOMER_PACK):
+            with self.subTest(report=report):
+                # The summary, the invoice and the service record each start on a page of their own.
+                self.assertGreaterEqual(self._page_count(self._render_pdf(report, dispute)), 3)
