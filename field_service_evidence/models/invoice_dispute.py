@@ -160,6 +160,7 @@ class InvoiceDispute(models.Model):
     concession_id = fields.Many2one(
         "invoice.dispute.concession",
         compute="_compute_concession",
+        string="Current concession",
         help="The concession waiting for approval, approved or posted; else the latest draft.",
     )
     concession_state = fields.Selection(
