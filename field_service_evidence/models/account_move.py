@@ -154,7 +154,8 @@ class AccountMove(models.Model):
             )
             if to_confirm:
                 return self.env["service.invoice.posting"]._action_open(self)
-        return super().action_post()
+        # Odoo answers False when nothing follows; integrations over XML-RPC get True
+        return super().action_post() or True
 
     def _post(self, soft=True):
         for move in self.filtered(lambda m: m.company_id.service_unapproved_posting == "block"):
