@@ -2,6 +2,7 @@
 from . import service_number_mixin
 from . import service_tolerance_mixin
 from . import service_task_evidence_mixin
+from . import service_protected_fields_mixin
 from . import service_reading_type
 from . import service_reading
 from . import service_work_item
@@ -19,5 +20,7 @@ from . import invoice_dispute_root_cause
 from . import invoice_dispute
 from . import invoice_dispute_line
 from . import invoice_dispute_call
+from . import invoice_dispute_concession
+from . import invoice_dispute_concession_line
 from . import res_users
 from . import ir_actions_report

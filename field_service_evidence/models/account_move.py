@@ -15,22 +15,21 @@ class AccountMove(models.Model):
         help="Share of the untaxed amount billed for work the customer approved before it was done.",
     )
     dispute_ids = fields.One2many("invoice.dispute", "invoice_id", string="Disputes")
-    concession_dispute_id = fields.Many2one(
-        "invoice.dispute",
-        string="Concession of dispute",
+    concession_id = fields.Many2one(
+        "invoice.dispute.concession",
         index="btree_not_null",
         copy=False,
         readonly=True,
-        help="The dispute whose agreed concession this credit note or write-off posts.",
+        ondelete="restrict",
+        help="The concession this credit note or write-off posts.",
+    )
+    concession_dispute_id = fields.Many2one(
+        related="concession_id.dispute_id", string="Concession of dispute", store=True, index="btree_not_null"
     )
     concession_invoice_id = fields.Many2one(
         related="concession_dispute_id.invoice_id", string="Disputed invoice"
     )
-    concession_method = fields.Selection(
-        [("credit_note", "Partial credit note"), ("write_off", "Write-off")],
-        compute="_compute_concession_method",
-        string="Concession method",
-    )
+    concession_method = fields.Selection(related="concession_id.method", string="Concession method")
     dispute_count = fields.Integer(compute="_compute_dispute_count")
     dispute_state = fields.Selection(
         [("disputed", "Disputed"), ("resolved", "Dispute resolved")],
@@ -62,14 +61,6 @@ class AccountMove(models.Model):
                 )
             )
             move.service_evidence_coverage = approved / total * 100.0 if total else 0.0
-
-    @api.depends("concession_dispute_id", "move_type")
-    def _compute_concession_method(self):
-        for move in self:
-            if not move.concession_dispute_id:
-                move.concession_method = False
-            else:
-                move.concession_method = "credit_note" if move.move_type == "out_refund" else "write_off"
 
     @api.depends("dispute_ids")
     def _compute_dispute_count(self):
@@ -163,7 +154,8 @@ class AccountMove(models.Model):
             )
             if to_confirm:
                 return self.env["service.invoice.posting"]._action_open(self)
-        return super().action_post()
+        # Odoo answers False when nothing follows; integrations over XML-RPC get True
+        return super().action_post() or True
 
     def _post(self, soft=True):
         for move in self.filtered(lambda m: m.company_id.service_unapproved_posting == "block"):

@@ -1,29 +1,27 @@
-from datetime import timedelta
-
-from markupsafe import Markup
-
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
-from odoo.tools.misc import format_date, formatLang
+from odoo.tools.misc import formatLang
 
 from .account_move import UNAPPROVED
+from .invoice_dispute_concession import LIVE_STATES
 
-# The chance of losing a line in a contested dispute, by its evidence: a line approved
-# before the work is rarely lost, one without approval usually is.
-CHANCE_OF_LOSING = {
-    "approved_before_work": 0.1,
-    "approved_after_work": 0.5,
-    "not_approved": 0.8,
-    "not_applicable": 0.8,
-}
+# The company's policy figures a recommendation is computed from, frozen when it is resolved.
+POLICY_FIELDS = (
+    "dispute_let_go_threshold",
+    "dispute_contest_hours",
+    "dispute_hourly_cost",
+    "dispute_unapproved_share",
+    "dispute_chance_before_work",
+    "dispute_chance_after_work",
+    "dispute_chance_not_approved",
+)
 
 
 class InvoiceDispute(models.Model):
     """A customer's dispute of an invoice: call first, walk through the evidence, decide."""
 
     _name = "invoice.dispute"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin", "service.protected.fields.mixin"]
     _description = "Invoice dispute"
     _order = "priority desc, opened_date desc, id desc"
     _check_company_auto = True
@@ -158,25 +156,36 @@ class InvoiceDispute(models.Model):
         groups="base.group_user",
     )
 
+    concession_ids = fields.One2many("invoice.dispute.concession", "dispute_id")
+    concession_id = fields.Many2one(
+        "invoice.dispute.concession",
+        compute="_compute_concession",
+        string="Current concession",
+        help="The concession waiting for approval, approved or posted; else the latest draft.",
+    )
     concession_state = fields.Selection(
-        [("none", "Not posted"), ("to_approve", "Waiting for a manager"), ("posted", "Posted")],
-        default="none",
-        required=True,
-        copy=False,
-        tracking=True,
+        [
+            ("none", "None"),
+            ("draft", "Draft"),
+            ("to_approve", "Waiting for approval"),
+            ("approved", "Approved"),
+            ("posted", "Posted"),
+        ],
+        compute="_compute_concession",
+        string="Concession status",
     )
-    concession_method = fields.Selection(
-        [("credit_note", "Partial credit note"), ("write_off", "Write-off")], copy=False, tracking=True
+    posted_concession_amount = fields.Monetary(compute="_compute_concession", string="Posted concession")
+    concession_move_ids = fields.Many2many(
+        "account.move", compute="_compute_concession", string="Concession entries"
     )
-    concession_date = fields.Date(copy=False)
-    concession_journal_id = fields.Many2one("account.journal", copy=False, check_company=True)
-    concession_account_id = fields.Many2one("account.account", copy=False, check_company=True)
-    concession_move_ids = fields.One2many(
-        "account.move", "concession_dispute_id", string="Concession entries", readonly=True
-    )
-    concession_move_count = fields.Integer(compute="_compute_concession_move_count")
+    concession_move_count = fields.Integer(compute="_compute_concession")
     allow_concession = fields.Boolean(related="stage_id.allow_concession", string="Concession allowed")
-    concession_cancel_reason = fields.Text(copy=False, groups="base.group_user")
+    policy = fields.Json(
+        readonly=True,
+        copy=False,
+        help="The dispute policy's figures when the dispute was resolved: its recommendation keeps them.",
+        groups="base.group_user",
+    )
 
     def _default_stage_id(self):
         return self.env["invoice.dispute.stage"].search([("is_closing", "=", False)], limit=1)
@@ -199,9 +208,16 @@ class InvoiceDispute(models.Model):
         for dispute in self:
             dispute.days_open = ((dispute.resolved_date or now) - dispute.opened_date).days
 
-    @api.depends("concession_move_ids")
-    def _compute_concession_move_count(self):
+    @api.depends("concession_ids.state", "concession_ids.amount_total")
+    def _compute_concession(self):
         for dispute in self:
+            concessions = dispute.concession_ids
+            live = concessions.filtered(lambda concession: concession.state in LIVE_STATES)
+            current = live[:1] or concessions.filtered(lambda concession: concession.state == "draft")[:1]
+            dispute.concession_id = current
+            dispute.concession_state = current.state or "none"
+            dispute.posted_concession_amount = current.amount_total if current.state == "posted" else 0.0
+            dispute.concession_move_ids = concessions.move_id | concessions.reversal_move_id
             dispute.concession_move_count = len(dispute.concession_move_ids)
 
     @api.depends("call_ids")
@@ -241,10 +257,8 @@ class InvoiceDispute(models.Model):
     @api.depends(
         "line_ids.disputed_amount",
         "line_ids.evidence_status",
-        "company_id.dispute_let_go_threshold",
-        "company_id.dispute_contest_hours",
-        "company_id.dispute_hourly_cost",
-        "company_id.dispute_unapproved_share",
+        "policy",
+        *(f"company_id.{name}" for name in POLICY_FIELDS),
     )
     def _compute_recommendation(self):
         for dispute in self:
@@ -254,6 +268,7 @@ class InvoiceDispute(models.Model):
         """The policy's view of the dispute: chance of losing it, whether to let it go, and why."""
         self.ensure_one()
         company, currency = self.company_id, self.currency_id or self.company_id.currency_id
+        policy = self._policy()
         lines = self.line_ids
         total = sum(lines.mapped("disputed_amount"))
         if not lines or currency.is_zero(total):
@@ -263,16 +278,22 @@ class InvoiceDispute(models.Model):
                 "recommendation": False,
                 "recommendation_reason": False,
             }
+        chances = {
+            "approved_before_work": policy["dispute_chance_before_work"] / 100.0,
+            "approved_after_work": policy["dispute_chance_after_work"] / 100.0,
+        }
+        not_approved = policy["dispute_chance_not_approved"] / 100.0
         chance = (
-            sum(CHANCE_OF_LOSING.get(line.evidence_status, 0.8) * line.disputed_amount for line in lines)
+            sum(chances.get(line.evidence_status, not_approved) * line.disputed_amount for line in lines)
             / total
         )
         total_company = self._to_company_currency(total)
-        time_cost = company.dispute_contest_hours * company.dispute_hourly_cost
+        threshold = policy["dispute_let_go_threshold"]
+        time_cost = policy["dispute_contest_hours"] * policy["dispute_hourly_cost"]
         expected_recovery = (1.0 - chance) * total_company
         fmt = lambda amount: formatLang(self.env, amount, currency_obj=company.currency_id)  # noqa: E731
         values = {"chance_of_losing": round(chance * 100.0, 1)}
-        if company.currency_id.compare_amounts(total_company, company.dispute_let_go_threshold) < 0:
+        if company.currency_id.compare_amounts(total_company, threshold) < 0:
             values.update(
                 let_go=True,
                 recommendation="let_go",
@@ -280,7 +301,7 @@ class InvoiceDispute(models.Model):
                     "Let it go: %(amount)s is under the %(threshold)s threshold, less than the time and "
                     "goodwill a fight would cost.",
                     amount=fmt(total_company),
-                    threshold=fmt(company.dispute_let_go_threshold),
+                    threshold=fmt(threshold),
                 ),
             )
         elif company.currency_id.compare_amounts(time_cost, expected_recovery) > 0:
@@ -322,6 +343,11 @@ class InvoiceDispute(models.Model):
                 ),
             )
         return values
+
+    def _policy(self):
+        """The policy figures of the recommendation: frozen when resolved, else the company's."""
+        self.ensure_one()
+        return self.policy or {name: self.company_id[name] for name in POLICY_FIELDS}
 
     @api.depends("line_ids.task_id")
     def _compute_task_ids(self):
@@ -375,34 +401,146 @@ class InvoiceDispute(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("invoice.dispute") or "/"
         disputes = super().create(vals_list)
+        # numbered once valid: a refused dispute uses up no number
+        for dispute in disputes.filtered(lambda dispute: dispute.name == "/"):
+            dispute.name = self.env["ir.sequence"].next_by_code("invoice.dispute") or "/"
         disputes._schedule_call()
         return disputes
 
     def write(self, vals):
-        stage = self.env["invoice.dispute.stage"].browse(vals.get("stage_id"))
-        if "stage_id" in vals:
-            self._check_can_reopen(stage)
-            if not stage.is_closing:
-                vals["resolved_date"] = False
-            elif not all(self.mapped("resolved_date")):
-                vals["resolved_date"] = fields.Datetime.now()
+        """Stage changes (the statusbar, the kanban) go through the lifecycle's checks."""
+        if "invoice_id" in vals:
+            self._check_can_change_invoice(vals["invoice_id"])
+        if "stage_id" not in vals:
+            return super().write(vals)
+        stage = self.env["invoice.dispute.stage"].browse(vals["stage_id"])
+        moving = self.filtered(lambda dispute: dispute.stage_id != stage)
+        moving._check_can_move_to(stage)
         result = super().write(vals)
-        if stage.is_closing and not stage.is_cancel:
-            # checked on the written values; raising rolls the whole write back
-            self._check_can_resolve()
+        moving._after_move_to(stage)
         return result
 
-    def _check_can_reopen(self, stage):
-        reopening = self.filtered(lambda d: d.is_closed and not d.stage_id.is_cancel and not stage.is_closing)
-        if reopening and not self.env.user.has_group("field_service_evidence.group_dispute_manager"):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_without_concessions(self):
+        """A dispute with a concession beyond draft is accounting history: cancel it instead."""
+        kept = self.concession_ids.filtered(lambda concession: concession.state != "draft")
+        if kept:
             raise UserError(
                 self.env._(
-                    "%s is resolved: only a dispute manager can move it back.", reopening[0].display_name
+                    "%(dispute)s has the concession %(concession)s: it cannot be deleted. Cancel the dispute "
+                    "instead (a posted concession is reversed first).",
+                    dispute=kept[0].dispute_id.name,
+                    concession=kept[0].name,
                 )
+            )
+        self.concession_ids.unlink()
+
+    @api.model
+    def _protected_fields(self):
+        return {"policy", "resolved_date"}
+
+    def _check_can_change_invoice(self, invoice_id):
+        moved = self.filtered(lambda dispute: dispute.line_ids and dispute.invoice_id.id != invoice_id)
+        if moved:
+            raise UserError(
+                self.env._(
+                    "%s disputes lines of its invoice: it cannot move to another invoice. Cancel it and "
+                    "open a dispute on the other invoice.",
+                    moved[0].display_name,
+                )
+            )
+
+    def _check_can_move_to(self, stage):
+        if stage.is_cancel:
+            self._check_can_cancel()
+        elif not stage.is_closing:
+            self.filtered("is_closed")._check_can_reopen()
+
+    def _after_move_to(self, stage):
+        """Dates and the frozen recommendation follow the stage; resolving is checked on the
+        written values (raising rolls the whole write back)."""
+        if stage.is_closing and not stage.is_cancel:
+            self._check_can_resolve()
+            for dispute in self:
+                dispute._set({"policy": dispute._policy()})
+        elif not stage.is_closing:
+            self._set({"policy": False})
+        if stage.is_closing:
+            self.filtered(lambda dispute: not dispute.resolved_date)._set(
+                {"resolved_date": fields.Datetime.now()}
+            )
+        else:
+            self._set({"resolved_date": False})
+
+    def _check_can_cancel(self):
+        for dispute in self:
+            live = dispute.concession_ids.filtered(lambda concession: concession.state in LIVE_STATES)
+            if live.filtered(lambda concession: concession.state == "posted"):
+                raise UserError(
+                    self.env._(
+                        "%(dispute)s has a posted concession (%(concession)s): a dispute manager cancels it "
+                        "(its entry is reversed) before the dispute can be cancelled.",
+                        dispute=dispute.name,
+                        concession=live.name,
+                    )
+                )
+            if live:
+                raise UserError(
+                    self.env._(
+                        "%(dispute)s has a concession in progress (%(concession)s): cancel it first.",
+                        dispute=dispute.name,
+                        concession=live.name,
+                    )
+                )
+
+    def _check_can_reopen(self):
+        resolved = self.filtered(lambda dispute: not dispute.stage_id.is_cancel)
+        if resolved and not self.env.user.has_group("field_service_evidence.group_dispute_manager"):
+            raise UserError(
+                self.env._(
+                    "%s is resolved: only a dispute manager can move it back.", resolved[0].display_name
+                )
+            )
+        cancelled = self - resolved
+        if cancelled:
+            cancelled.line_ids._check_no_overlap()
+
+    def action_cancel(self):
+        stage = self.env["invoice.dispute.stage"].search([("is_cancel", "=", True)], limit=1)
+        self.stage_id = stage
+        return True
+
+    def action_reopen(self):
+        """Back to the last open stage (Proposal), to agree again."""
+        stage = self.env["invoice.dispute.stage"].search(
+            [("is_closing", "=", False)], order="sequence desc, id desc", limit=1
+        )
+        self.write({"stage_id": stage.id, "resolution": False})
+        return True
+
+    def _reopen_for_concession(self, concession):
+        """A posted concession was cancelled: the dispute goes back to agreeing one."""
+        stage = self.env["invoice.dispute.stage"].search([("allow_concession", "=", True)], limit=1)
+        self.write({"stage_id": stage.id, "resolution": False})
+        self.message_post(
+            body=self.env._(
+                "Concession %(concession)s cancelled by %(user)s: %(reason)s",
+                concession=concession.name,
+                user=self.env.user.name,
+                reason=concession.cancel_reason,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _notify_concession_posted(self, concession):
+        """The accountant posted the concession: its owner closes the dispute."""
+        if self.user_id and not self.is_closed:
+            concession.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Concession posted: resolve %s", self.name),
+                note=self.env._("Record the root cause and resolve the dispute."),
+                user_id=self.user_id.id,
             )
 
     def _schedule_call(self):
@@ -462,23 +600,25 @@ class InvoiceDispute(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+        return True
 
     def action_resolve(self):
-        """Close the dispute on the agreed concessions; the checks run on the stage change."""
+        """Close the dispute on its posted concession (or none); the checks run on the stage change."""
         stage = self.env["invoice.dispute.stage"].search(
             [("is_closing", "=", True), ("is_cancel", "=", False)], limit=1
         )
         for dispute in self:
             dispute.write(dispute._prepare_resolve_vals(stage))
+        return True
 
     def _prepare_resolve_vals(self, stage):
         self.ensure_one()
         vals = {"stage_id": stage.id}
         if not self.resolution:
-            currency = self.currency_id
-            if currency.is_zero(self.conceded_amount):
+            currency, conceded = self.currency_id, self.posted_concession_amount
+            if currency.is_zero(conceded):
                 vals["resolution"] = "upheld"
-            elif currency.compare_amounts(self.conceded_amount, self.disputed_amount) >= 0:
+            elif currency.compare_amounts(conceded, self.disputed_amount) >= 0:
                 vals["resolution"] = "write_off"
             else:
                 vals["resolution"] = "partial"
@@ -501,6 +641,56 @@ class InvoiceDispute(models.Model):
                 )
             if not dispute.resolution:
                 raise UserError(self.env._("%s: choose how the dispute was resolved.", dispute.name))
+            if dispute.concession_state in ("to_approve", "approved"):
+                raise UserError(
+                    self.env._(
+                        "%(dispute)s: its concession %(concession)s is not posted yet: post it, or cancel it, "
+                        "before closing.",
+                        dispute=dispute.name,
+                        concession=dispute.concession_id.name,
+                    )
+                )
+            currency = dispute.currency_id
+            if dispute.concession_state != "posted" and not currency.is_zero(dispute.conceded_amount):
+                raise UserError(
+                    self.env._(
+                        "%(dispute)s: %(amount)s of concession was agreed but never posted. Ask an accountant "
+                        "to post it, or set the agreed concessions to zero to close without one.",
+                        dispute=dispute.name,
+                        amount=formatLang(self.env, dispute.conceded_amount, currency_obj=currency),
+                    )
+                )
+
+    def _prepare_concession_lines_vals(self):
+        """The lines of a new concession: what was agreed on each disputed line."""
+        self.ensure_one()
+        return [{"dispute_line_id": line.id, "amount": line.conceded_amount} for line in self.line_ids]
+
+    def action_new_concession(self):
+        """The accountant's concession document, prefilled with the agreed amounts, to post."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "field_service_evidence.invoice_dispute_concession_action_new"
+        )
+        action["context"] = {"default_dispute_id": self.id}
+        return action
+
+    def action_open_concessions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "field_service_evidence.invoice_dispute_concession_action"
+        )
+        action["domain"] = [("dispute_id", "=", self.id)]
+        action["context"] = {"create": False}
+        if len(self.concession_ids) == 1:
+            action.update(res_id=self.concession_ids.id, view_mode="form", views=[(False, "form")])
+        return action
+
+    def action_open_concession_moves(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_journal_line")
+        action.update(domain=[("id", "in", self.concession_move_ids.ids)], context={"create": False})
+        return action
 
     def _dispute_pack_evidence(self):
         """The evidence of the disputed lines, for the dispute pack's copy of the invoice."""
@@ -526,319 +716,3 @@ class InvoiceDispute(models.Model):
                 "default_composition_mode": "comment",
             },
         }
-
-    # Concessions -------------------------------------------------------------
-
-    def _request_concession(self, vals):
-        """Record the accountant's concession (method, journal, account, date) and post it,
-        or ask a dispute manager when it is above the user's limit."""
-        self.ensure_one()
-        self._lock_for_concession()
-        self._concession_writer().write(vals)
-        self._check_can_post_concession()
-        limit = self.env.user._get_concession_limit(self.company_id)
-        amount = self._to_company_currency(self.conceded_amount)
-        if limit is not None and self.company_currency_id.compare_amounts(amount, limit) > 0:
-            self._ask_concession_approval(limit)
-            return False
-        return self._post_concession()
-
-    def action_approve_concession(self):
-        self.ensure_one()
-        if not self.env.user.has_group("field_service_evidence.group_dispute_manager"):
-            raise UserError(self.env._("Only a dispute manager can approve a concession above the limit."))
-        if self.concession_state != "to_approve":
-            raise UserError(self.env._("%s has no concession waiting for approval.", self.name))
-        self._lock_for_concession()
-        moves = self._post_concession()
-        self.activity_feedback(
-            ["mail.mail_activity_data_todo"], feedback=self.env._("Concession approved and posted.")
-        )
-        return moves
-
-    def _concession_writer(self):
-        """The dispute as the posting user writes it. Accountants only read disputes, yet the
-        concession's fields, state and chatter are theirs to write: as superuser for them, and
-        _check_can_post_concession checks who they are; the entries are created as the user."""
-        if self.env.user.has_group("account.group_account_invoice"):
-            return self.sudo()
-        return self
-
-    def _lock_for_concession(self):
-        """Serialise concession postings on this dispute: a second click, or a second user,
-        waits for the first and then finds the concession already posted."""
-        self.env.cr.execute(SQL("SELECT id FROM invoice_dispute WHERE id IN %s FOR UPDATE", tuple(self.ids)))
-        self.invalidate_recordset(["concession_state"])
-        posted = self.filtered(lambda dispute: dispute.concession_state == "posted")
-        if posted:
-            raise UserError(self.env._("The concession of %s is already posted.", posted[0].name))
-
-    def _check_can_post_concession(self):
-        self.ensure_one()
-        invoice = self.invoice_id
-        currency = self.currency_id
-        if not self.stage_id.allow_concession:
-            raise UserError(
-                self.env._(
-                    "%(dispute)s is in stage “%(stage)s”: agree the concession with the customer and move it "
-                    "to a stage where concessions are posted (Proposal) first.",
-                    dispute=self.name,
-                    stage=self.stage_id.name,
-                )
-            )
-        if self.company_id not in self.env.companies:
-            raise UserError(
-                self.env._(
-                    "%(dispute)s belongs to %(company)s: select that company to post its concession.",
-                    dispute=self.name,
-                    company=self.company_id.name,
-                )
-            )
-        if not self.env.user.has_group("account.group_account_invoice"):
-            raise UserError(self.env._("Only accountants (Invoicing) can post a concession."))
-        if currency.compare_amounts(self.conceded_amount, 0.0) <= 0:
-            raise UserError(
-                self.env._("%s has no agreed concession: enter the amount conceded on each line.", self.name)
-            )
-        if self.concession_method == "write_off":
-            if invoice.payment_state in ("paid", "in_payment", "reversed"):
-                raise UserError(self.env._("%s is paid: there is nothing left to write off.", invoice.name))
-            if not self.concession_account_id:
-                raise UserError(
-                    self.env._(
-                        "Choose the concessions account to write off to (Invoicing settings, Disputes)."
-                    )
-                )
-        if (
-            invoice.payment_state not in ("paid", "in_payment")
-            and currency.compare_amounts(self.conceded_amount, invoice.amount_residual) > 0
-        ):
-            raise UserError(
-                self.env._(
-                    "The concession (%(amount)s) is more than what is left to pay on %(invoice)s (%(residual)s): "
-                    "reduce it.",
-                    amount=formatLang(self.env, self.conceded_amount, currency_obj=currency),
-                    invoice=invoice.name,
-                    residual=formatLang(self.env, invoice.amount_residual, currency_obj=currency),
-                )
-            )
-
-    def _ask_concession_approval(self, limit):
-        managers = self.env.ref("field_service_evidence.group_dispute_manager").users.filtered(
-            lambda user: self.company_id in user.company_ids and not user.share
-        )
-        dispute = self._concession_writer()
-        dispute.concession_state = "to_approve"
-        for manager in managers:
-            dispute.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._("Approve the concession of %s", self.name),
-                note=self.env._(
-                    "%(user)s asks to post a concession of %(amount)s, above their limit of %(limit)s.",
-                    user=self.env.user.name,
-                    amount=formatLang(self.env, self.conceded_amount, currency_obj=self.currency_id),
-                    limit=formatLang(self.env, limit, currency_obj=self.company_currency_id),
-                ),
-                user_id=manager.id,
-            )
-        dispute.message_post(
-            body=self.env._(
-                "Concession of %(amount)s (%(method)s) is above %(user)s's limit: waiting for a dispute manager.",
-                amount=formatLang(self.env, self.conceded_amount, currency_obj=self.currency_id),
-                method=dict(self._fields["concession_method"]._description_selection(self.env))[
-                    self.concession_method
-                ],
-                user=self.env.user.name,
-            ),
-            subtype_xmlid="mail.mt_note",
-        )
-
-    def _post_concession(self):
-        """Post the concession entry, reconcile it with the invoice, say so in the chatter."""
-        self.ensure_one()
-        self._check_can_post_concession()
-        invoice = self.invoice_id
-        requested_date = self.concession_date or fields.Date.context_today(self)
-        date = self._concession_accounting_date(requested_date)
-        if self.concession_method == "write_off":
-            move = self.env["account.move"].create(self._prepare_write_off_vals(date))
-        else:
-            move = self.env["account.move"].create(self._prepare_credit_note_vals(date))
-            self._adjust_credit_note_total(move)
-        move._post(soft=False)
-        paid = invoice.payment_state in ("paid", "in_payment")
-        if not paid:
-            (move.line_ids | invoice.line_ids).filtered(
-                lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
-            ).reconcile()
-        dispute = self._concession_writer()
-        dispute.write({"concession_state": "posted", "concession_date": move.date})
-        if self.root_cause_id and (self.call_ids or self.no_call_reason):
-            dispute.action_resolve()
-        notes = [
-            self.env._(
-                "%(method)s %(move)s posted by %(user)s: %(amount)s.",
-                method=dict(self._fields["concession_method"]._description_selection(self.env))[
-                    self.concession_method
-                ],
-                move=move._get_html_link(),
-                user=self.env.user.name,
-                amount=formatLang(
-                    self.env,
-                    abs(move.amount_total_signed if move.is_invoice() else self.conceded_amount),
-                    currency_obj=self.company_currency_id,
-                ),
-            )
-        ]
-        if date != requested_date:
-            notes.append(
-                self.env._(
-                    "%(requested)s is in a locked period: the entry is dated %(date)s, the first open day.",
-                    requested=format_date(self.env, requested_date),
-                    date=format_date(self.env, date),
-                )
-            )
-        if paid:
-            notes.append(
-                self.env._(
-                    "The invoice was already paid: the credit note stays as the customer's credit (refund it from the credit note)."
-                )
-            )
-        dispute.message_post(body=Markup("<br/>").join(notes), subtype_xmlid="mail.mt_note")
-        invoice.message_post(body=notes[0], subtype_xmlid="mail.mt_note")
-        return move
-
-    def _concession_accounting_date(self, date):
-        """The concession's date, or the first day after the lock dates that forbid it."""
-        journal = (
-            self.concession_journal_id
-            if self.concession_method == "write_off"
-            else self.invoice_id.journal_id
-        )
-        has_tax = self.concession_method == "credit_note" and bool(self.line_ids.move_line_id.tax_ids)
-        locks = self.company_id._get_violated_lock_dates(date, has_tax, journal)
-        return locks[-1][0] + timedelta(days=1) if locks else date
-
-    def _concession_label(self):
-        return self.env._(
-            "Concession %(dispute)s on %(invoice)s", dispute=self.name, invoice=self.invoice_id.name
-        )
-
-    def _prepare_credit_note_vals(self, date):
-        invoice = self.invoice_id
-        return {
-            "move_type": "out_refund",
-            "partner_id": invoice.partner_id.id,
-            "reversed_entry_id": invoice.id,
-            "journal_id": invoice.journal_id.id,
-            "currency_id": invoice.currency_id.id,
-            "fiscal_position_id": invoice.fiscal_position_id.id,
-            "invoice_date": date,
-            "date": date,
-            # as Odoo's reversals: no payment term, whose early discount would change the total
-            "invoice_payment_term_id": False,
-            "ref": self._concession_label(),
-            "invoice_origin": invoice.name,
-            "concession_dispute_id": self.id,
-            "invoice_line_ids": [
-                Command.create(line._prepare_credit_note_line_vals())
-                for line in self.line_ids
-                if not self.currency_id.is_zero(line.conceded_amount)
-            ],
-        }
-
-    def _adjust_credit_note_total(self, credit_note):
-        """Make the draft credit note total the concession. Untaxed prices are in cents, so some
-        totals are out of reach (at 10%, 45.44 gives 49.98 and 45.45 gives 50.00: never 49.99);
-        the cents go on the largest tax, as Odoo lets an accountant edit a draft's tax totals."""
-        currency = credit_note.currency_id
-        delta = currency.round(self.conceded_amount - credit_note.amount_total)
-        lines = credit_note.invoice_line_ids
-        if currency.is_zero(delta) or abs(delta) > len(lines) * currency.rounding * 1.5:
-            return
-        tax_totals = credit_note.tax_totals
-        tax_groups = [group for subtotal in tax_totals["subtotals"] for group in subtotal["tax_groups"]]
-        if not tax_groups:
-            return
-        max(tax_groups, key=lambda group: abs(group["tax_amount_currency"]))["tax_amount_currency"] += delta
-        credit_note.tax_totals = tax_totals
-
-    def _prepare_write_off_vals(self, date):
-        invoice = self.invoice_id
-        receivable = invoice.line_ids.filtered(
-            lambda line: line.account_id.account_type == "asset_receivable"
-        )[:1]
-        common = {
-            "name": self._concession_label(),
-            "partner_id": invoice.commercial_partner_id.id,
-            "currency_id": invoice.currency_id.id,
-        }
-        return {
-            "move_type": "entry",
-            "journal_id": self.concession_journal_id.id,
-            "date": date,
-            "ref": self._concession_label(),
-            "concession_dispute_id": self.id,
-            "line_ids": [
-                Command.create(
-                    {
-                        **common,
-                        "account_id": receivable.account_id.id,
-                        "amount_currency": -self.conceded_amount,
-                    }
-                ),
-                Command.create(
-                    {
-                        **common,
-                        "account_id": self.concession_account_id.id,
-                        "amount_currency": self.conceded_amount,
-                    }
-                ),
-            ],
-        }
-
-    def action_cancel_concession(self):
-        """Reverse the posted concession with Odoo's reversal and reopen the dispute."""
-        self.ensure_one()
-        if not self.env.user.has_group("field_service_evidence.group_dispute_manager"):
-            raise UserError(self.env._("Only a dispute manager can cancel a posted concession."))
-        if self.concession_state != "posted":
-            raise UserError(self.env._("%s has no posted concession to cancel.", self.name))
-        if not self.concession_cancel_reason:
-            raise UserError(self.env._("Say why the concession is cancelled, in “Reason to cancel”."))
-        moves = self.concession_move_ids.filtered(
-            lambda move: move.state == "posted" and not move.reversal_move_ids
-        )
-        moves.line_ids.remove_move_reconcile()
-        reversals = moves._reverse_moves(
-            [
-                {
-                    "ref": self.env._(
-                        "Reversal of %(entry)s: %(reason)s",
-                        entry=move.ref,
-                        reason=self.concession_cancel_reason,
-                    )
-                }
-                for move in moves
-            ],
-            cancel=True,
-        )
-        stage = self.env["invoice.dispute.stage"].search([("allow_concession", "=", True)], limit=1)
-        self.with_context(dispute_reopen_concession=True).write(
-            {"concession_state": "none", "stage_id": stage.id, "resolution": False}
-        )
-        self.message_post(
-            body=self.env._(
-                "Concession cancelled by %(user)s: %(reason)s",
-                user=self.env.user.name,
-                reason=self.concession_cancel_reason,
-            ),
-            subtype_xmlid="mail.mt_note",
-        )
-        return reversals
-
-    def action_open_concession_moves(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_journal_line")
-        action.update(domain=[("id", "in", self.concession_move_ids.ids)], context={"create": False})
-        return action

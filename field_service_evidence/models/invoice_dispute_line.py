@@ -1,4 +1,4 @@
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.misc import format_date, format_time, formatLang
 
@@ -23,10 +23,18 @@ class InvoiceDisputeLine(models.Model):
     _description = "Disputed invoice line"
     _order = "dispute_id, sequence, id"
     _check_company_auto = True
+    _sql_constraints = [
+        (
+            "one_open_dispute_per_line",
+            "EXCLUDE (move_line_id WITH =) WHERE (NOT dispute_cancelled)",
+            "An invoice line is disputed once at a time: it is already in another dispute that is not cancelled.",
+        ),
+    ]
 
     dispute_id = fields.Many2one("invoice.dispute", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="dispute_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="dispute_id.currency_id", store=True)
+    dispute_cancelled = fields.Boolean(related="dispute_id.stage_id.is_cancel", store=True)
     sequence = fields.Integer(default=10)
     move_line_id = fields.Many2one(
         "account.move.line",
@@ -79,6 +87,7 @@ class InvoiceDisputeLine(models.Model):
         "move_line_id.service_work_item_id.approval_id.not_to_exceed",
         "move_line_id.service_work_item_id.price_subtotal",
         "dispute_id.let_go",
+        "dispute_id.policy",
         "company_id.dispute_unapproved_share",
     )
     def _compute_recommendation(self):
@@ -92,7 +101,7 @@ class InvoiceDisputeLine(models.Model):
         if self.dispute_id.let_go:
             return self.disputed_amount, self.env._("Let it go: see the dispute's recommendation.")
         if self.evidence_status in UNAPPROVED or self.evidence_status == "not_applicable":
-            share = self.dispute_id.company_id.dispute_unapproved_share
+            share = self.dispute_id._policy()["dispute_unapproved_share"]
             amount = currency.round(self.disputed_amount * share / 100.0)
             if self.evidence_status == "approved_after_work":
                 reason = self.env._("Approved only after the work: concede %s%% of it.", share)
@@ -171,13 +180,16 @@ class InvoiceDisputeLine(models.Model):
             if currency.compare_amounts(line.conceded_amount, 0.0) < 0 or (
                 currency.compare_amounts(line.conceded_amount, line.disputed_amount) > 0
             ):
-                raise ValidationError(
-                    self.env._(
-                        "The concession on “%(line)s” must be between zero and the disputed amount (%(amount)s).",
-                        line=invoice_line.name,
-                        amount=line.disputed_amount,
-                    )
-                )
+                raise self._amount_range_error(invoice_line.name, line.disputed_amount)
+
+    def _amount_range_error(self, name, disputed_amount):
+        return ValidationError(
+            self.env._(
+                "The concession on “%(line)s” must be between zero and the disputed amount (%(amount)s).",
+                line=name,
+                amount=disputed_amount,
+            )
+        )
 
     @api.constrains("move_line_id")
     def _check_no_overlap(self):
@@ -266,23 +278,3 @@ class InvoiceDisputeLine(models.Model):
         else:
             sentences.append(self.env._("This line does not come from a documented job."))
         return " ".join(sentences)
-
-    def _prepare_credit_note_line_vals(self):
-        """The credit note line crediting this line's concession: same product, account, taxes
-        and analytics; a price such that the line's total, taxes included, is the concession."""
-        self.ensure_one()
-        line = self.move_line_id
-        gross = line.price_unit * line.quantity * (1 - (line.discount or 0.0) / 100.0)
-        price_unit = (
-            self.conceded_amount * gross / line.price_total if line.price_total else self.conceded_amount
-        )
-        return {
-            "product_id": line.product_id.id,
-            "name": f"{self.dispute_id.name}: {line.name}",
-            "account_id": line.account_id.id,
-            "quantity": 1.0,
-            "product_uom_id": line.product_uom_id.id,
-            "price_unit": price_unit,
-            "tax_ids": [Command.set(line.tax_ids.ids)],
-            "analytic_distribution": line.analytic_distribution,
-        }

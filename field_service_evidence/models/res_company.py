@@ -42,6 +42,21 @@ class ResCompany(models.Model):
         default=75.0,
     )
 
+    dispute_chance_before_work = fields.Float(
+        string="Chance of losing a line approved before the work (%)",
+        default=10.0,
+        help="How often a contested line the customer approved before the work is lost anyway.",
+    )
+    dispute_chance_after_work = fields.Float(
+        string="Chance of losing a line approved after the work (%)",
+        default=50.0,
+    )
+    dispute_chance_not_approved = fields.Float(
+        string="Chance of losing a line without approval (%)",
+        default=80.0,
+        help="Also for lines that do not come from a documented job.",
+    )
+
     # Concessions: how accountants post them.
     dispute_concession_method = fields.Selection(
         [("credit_note", "Partial credit note"), ("write_off", "Write-off")],
@@ -88,12 +103,26 @@ class ResCompany(models.Model):
         return self.dispute_concession_account_id
 
     @api.constrains(
-        "dispute_unapproved_share", "dispute_let_go_threshold", "dispute_contest_hours", "dispute_hourly_cost"
+        "dispute_unapproved_share",
+        "dispute_let_go_threshold",
+        "dispute_contest_hours",
+        "dispute_hourly_cost",
+        "dispute_chance_before_work",
+        "dispute_chance_after_work",
+        "dispute_chance_not_approved",
     )
     def _check_dispute_policy(self):
         for company in self:
-            if not 0 <= company.dispute_unapproved_share <= 100:
-                raise ValidationError(self.env._("The concession share must be between 0% and 100%."))
+            shares = (
+                company.dispute_unapproved_share,
+                company.dispute_chance_before_work,
+                company.dispute_chance_after_work,
+                company.dispute_chance_not_approved,
+            )
+            if not all(0 <= share <= 100 for share in shares):
+                raise ValidationError(
+                    self.env._("The concession share and the chances of losing must be between 0% and 100%.")
+                )
             if (
                 min(
                     company.dispute_let_go_threshold,

@@ -14,6 +14,11 @@ class ResConfigSettings(models.TransientModel):  # pylint: disable=no-wizard-in-
     dispute_let_go_threshold = fields.Monetary(related="company_id.dispute_let_go_threshold", readonly=False)
     dispute_contest_hours = fields.Float(related="company_id.dispute_contest_hours", readonly=False)
     dispute_hourly_cost = fields.Monetary(related="company_id.dispute_hourly_cost", readonly=False)
+    dispute_chance_before_work = fields.Float(related="company_id.dispute_chance_before_work", readonly=False)
+    dispute_chance_after_work = fields.Float(related="company_id.dispute_chance_after_work", readonly=False)
+    dispute_chance_not_approved = fields.Float(
+        related="company_id.dispute_chance_not_approved", readonly=False
+    )
     dispute_concession_method = fields.Selection(
         related="company_id.dispute_concession_method", readonly=False
     )

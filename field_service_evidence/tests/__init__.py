@@ -14,3 +14,5 @@ from . import test_seal
 from . import test_security
 from . import test_task_service_record
 from . import test_tours
+from . import test_concession_integrity
+from . import test_seed_story_rpc

@@ -33,7 +33,6 @@ INTERNAL_DISPUTE_FIELDS = [
     "root_cause_id",
     "resolution_note",
     "technician_id",
-    "concession_cancel_reason",
 ]
 INTERNAL_LINE_FIELDS = ["recommended_concession", "recommendation_reason", "walkthrough"]
 # What the customer's portal pages show them.
