@@ -476,6 +476,16 @@ class TestConcessionConcurrency(TransactionCase):
                 .ids
             )
 
+    @staticmethod
+    def _posts(concession_ids):
+        """One request per concession, pressing its Post button."""
+        return [
+            lambda env, concession_id=concession_id: env["invoice.dispute.concession"]
+            .browse(concession_id)
+            .action_post()
+            for concession_id in concession_ids
+        ]
+
     def _count(self, query):
         with self.registry.cursor() as cr:
             cr.execute(query, [self.committed["dispute"]])
@@ -524,14 +534,7 @@ class TestConcessionConcurrency(TransactionCase):
     @mute_logger("odoo.sql_db", "odoo.service.model")
     def test_two_concessions_on_the_same_line_post_one_entry(self):
         ids = self._create_concessions(2, 50.0)
-        calls = [
-            lambda env, concession_id=concession_id: env["invoice.dispute.concession"]
-            .browse(concession_id)
-            .action_post()
-            for concession_id in ids
-        ]
-
-        errors = self._run_at_once(calls)
+        errors = self._run_at_once(self._posts(ids))
 
         self.assertEqual(len(errors), 1)
         self.assertIn("already has a concession", errors[0])
@@ -545,14 +548,7 @@ class TestConcessionConcurrency(TransactionCase):
     @mute_logger("odoo.sql_db", "odoo.service.model")
     def test_ten_approval_requests_at_once_make_one_request(self):
         ids = self._create_concessions(10, 150.0)
-        calls = [
-            lambda env, concession_id=concession_id: env["invoice.dispute.concession"]
-            .browse(concession_id)
-            .action_post()
-            for concession_id in ids
-        ]
-
-        errors = self._run_at_once(calls)
+        errors = self._run_at_once(self._posts(ids))
 
         self.assertEqual(len(errors), 9)
         self.assertTrue(all("already has a concession" in error for error in errors), errors)
