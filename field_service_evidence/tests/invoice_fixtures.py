@@ -57,3 +57,18 @@ def create_invoiced_job(env, n_items, readings_per_item=3, post=True):
     if post:
         invoice.action_post()
     return invoice
+
+
+def post_agreed_concession(dispute):
+    """Post the concession agreed on ``dispute``'s lines, as an accountant does from the
+    Proposal stage: its concession document, prefilled with the agreed amounts, then Post."""
+    env = dispute.env
+    dispute.stage_id = env.ref("field_service_evidence.dispute_stage_proposal")
+    concession = env["invoice.dispute.concession"].create(
+        {
+            "dispute_id": dispute.id,
+            "line_ids": [Command.create(vals) for vals in dispute._prepare_concession_lines_vals()],
+        }
+    )
+    concession.action_post()
+    return concession

@@ -9,6 +9,7 @@ from odoo.tools import html2plaintext
 from odoo.tools.misc import formatLang
 
 from .common import FieldServiceCase
+from .invoice_fixtures import post_agreed_concession
 
 DISPUTE_USER_GROUPS = "base.group_user,field_service_evidence.group_dispute_user"
 ACCOUNTANT_GROUPS = "base.group_user,account.group_account_invoice"
@@ -422,6 +423,9 @@ class TestDisputeStages(DisputeCase):
             dispute.root_cause_id = self.root_cause
             self._log_call(dispute)
         self.assertEqual(invoice.dispute_state, "disputed")
+        # the agreed concessions are posted before the disputes close
+        post_agreed_concession(partial)
+        post_agreed_concession(write_off)
         upheld.action_resolve()
         partial.action_resolve()
         self.assertEqual(invoice.dispute_state, "disputed")

@@ -5,7 +5,7 @@ from urllib.parse import urlparse
 from odoo import http
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .invoice_fixtures import create_invoiced_job
+from .invoice_fixtures import create_invoiced_job, post_agreed_concession
 
 STATEMENT_A = "The first capacitor was working when your technician arrived."
 STATEMENT_B = "Bruno's confidential statement about the capacitor"
@@ -130,6 +130,7 @@ class TestDisputePortal(HttpCase):
                 "no_call_reason": "Settled by e-mail.",
             }
         )
+        post_agreed_concession(self.dispute_a)
         self.dispute_a.action_resolve()
         self.assertTrue(self.dispute_a.is_closed)
 

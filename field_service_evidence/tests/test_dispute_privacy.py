@@ -11,7 +11,7 @@ from lxml import html
 
 from odoo.tests import HttpCase, JsonRpcException, TransactionCase, new_test_user, tagged
 
-from .invoice_fixtures import create_invoiced_job
+from .invoice_fixtures import create_invoiced_job, post_agreed_concession
 from .test_dispute_pack import CUSTOMER_PACK, PACK, by_class, text
 
 STATEMENT = "Two capacitors in one visit? The unit was only a year old."
@@ -60,6 +60,7 @@ def create_negotiated_dispute(env, resolve=True):
         }
     )
     if resolve:
+        post_agreed_concession(dispute)
         dispute.action_resolve()
     else:
         dispute.stage_id = env.ref("field_service_evidence.dispute_stage_call")
