@@ -156,12 +156,13 @@ class InvoiceDispute(models.Model):
         groups="base.group_user",
     )
 
-    concession_ids = fields.One2many("invoice.dispute.concession", "dispute_id")
+    concession_ids = fields.One2many("invoice.dispute.concession", "dispute_id", groups="base.group_user")
     concession_id = fields.Many2one(
         "invoice.dispute.concession",
         compute="_compute_concession",
         string="Current concession",
         help="The concession waiting for approval, approved or posted; else the latest draft.",
+        groups="base.group_user",
     )
     concession_state = fields.Selection(
         [
@@ -173,12 +174,15 @@ class InvoiceDispute(models.Model):
         ],
         compute="_compute_concession",
         string="Concession status",
+        groups="base.group_user",
     )
-    posted_concession_amount = fields.Monetary(compute="_compute_concession", string="Posted concession")
+    posted_concession_amount = fields.Monetary(
+        compute="_compute_concession", string="Posted concession", groups="base.group_user"
+    )
     concession_move_ids = fields.Many2many(
-        "account.move", compute="_compute_concession", string="Concession entries"
+        "account.move", compute="_compute_concession", string="Concession entries", groups="base.group_user"
     )
-    concession_move_count = fields.Integer(compute="_compute_concession")
+    concession_move_count = fields.Integer(compute="_compute_concession", groups="base.group_user")
     allow_concession = fields.Boolean(related="stage_id.allow_concession", string="Concession allowed")
     policy = fields.Json(
         readonly=True,

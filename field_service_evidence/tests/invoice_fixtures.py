@@ -62,8 +62,8 @@ def create_invoiced_job(env, n_items, readings_per_item=3, post=True):
 def post_agreed_concession(dispute):
     """Post the concession agreed on ``dispute``'s lines, as an accountant does from the
     Proposal stage: its concession document, prefilled with the agreed amounts, then Post."""
-    env = dispute.env
-    dispute.stage_id = env.ref("field_service_evidence.dispute_stage_proposal")
+    dispute.stage_id = dispute.env.ref("field_service_evidence.dispute_stage_proposal")
+    env = dispute.env(user=dispute.env.ref("base.user_admin"))
     concession = env["invoice.dispute.concession"].create(
         {
             "dispute_id": dispute.id,
