@@ -138,3 +138,41 @@ class TestDisputeOwnerRpc(DisputeCase, HttpCase):
         self.assertTrue(dispute.stage_id.is_cancel)
         self.assertFalse(dispute.line_ids.outcome)
 
+
+@tagged("post_install", "-at_install")
+class TestDisputeCallTour(HttpCase):
+    """The owner's phone call in the browser, on the demo's disputed capacitor invoice."""
+
+    browser_size = "1440x900"
+
+    def test_owner_logs_the_call_beside_the_script_and_sends_the_pack(self):
+        dispute = self.env.ref("field_service_evidence.demo_dispute_capacitor")
+        invoice = dispute.invoice_id
+        call_type = self.env.ref("mail.mail_activity_data_call")
+        admin = self.env.ref("base.user_admin")
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.dispute_ids, dispute, "one dispute on the invoice")
+        self.assertEqual(dispute.user_id, admin)
+        self.assertFalse(dispute.call_ids)
+        self.assertEqual(dispute.activity_ids.activity_type_id, call_type)
+
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",
+            "fse_dispute_call_tour",
+            login="admin",
+            timeout=180,
+        )
+
+        self.assertRecordValues(dispute.call_ids, [{"user_id": admin.id, "outcome": "agreed"}])
+        self.assertIn("She will pay the invoice", dispute.call_ids.notes)
+        self.assertFalse(
+            dispute.activity_ids.filtered(lambda activity: activity.activity_type_id == call_type)
+        )
+        [sent] = dispute.message_ids.filtered("attachment_ids")
+        self.assertEqual(sent.partner_ids, dispute.partner_id)
+        self.assertIn(dispute.name, sent.subject)
+        [pack] = sent.attachment_ids
+        self.assertTrue(pack.name.startswith(f"Dispute pack - {dispute.name.replace('/', '-')}."), pack.name)
+        # the customer version: the call notes stay internal (in test mode the report is HTML)
+        self.assertIn(dispute.invoice_id.name, pack.raw.decode())
+        self.assertNotIn("She will pay the invoice", pack.raw.decode())
