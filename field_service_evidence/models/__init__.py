@@ -20,6 +20,7 @@ from . import invoice_dispute_root_cause
 from . import invoice_dispute
 from . import invoice_dispute_line
 from . import invoice_dispute_call
+from . import mail_activity
 from . import invoice_dispute_concession
 from . import invoice_dispute_concession_line
 from . import res_users

@@ -122,6 +122,9 @@ class AccountMove(models.Model):
         )
         action["domain"] = [("invoice_id", "=", self.id)]
         action["context"] = {"default_invoice_id": self.id}
+        if len(self.dispute_ids) == 1:
+            # one dispute: straight to it, not to a board of one card
+            action.update(res_id=self.dispute_ids.id, view_mode="form", views=[(False, "form")])
         return action
 
     def action_open_concession_dispute(self):

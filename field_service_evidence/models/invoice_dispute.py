@@ -275,7 +275,8 @@ class InvoiceDispute(models.Model):
         policy = self._policy()
         lines = self.line_ids
         total = sum(lines.mapped("disputed_amount"))
-        if not lines or currency.is_zero(total):
+        # a new dispute's form may compute this before its invoice (so its company) is known
+        if not lines or not company or currency.is_zero(total):
             return {
                 "chance_of_losing": 0.0,
                 "let_go": False,
@@ -709,6 +710,7 @@ class InvoiceDispute(models.Model):
         template = self.env.ref("field_service_evidence.mail_template_dispute_pack")
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Send dispute pack"),
             "res_model": "mail.compose.message",
             "view_mode": "form",
             "views": [(False, "form")],

@@ -1,6 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+# In the context: the call of the call activities being done is logged already. A call logged on
+# the form marks its activity done; marking the activity done logs its call: each once.
+CALL_LOGGED = "fse_dispute_call_logged"
+
 
 class InvoiceDisputeCall(models.Model):
     """A phone call with the customer about a dispute; logging it closes the call activity."""
@@ -25,9 +29,11 @@ class InvoiceDisputeCall(models.Model):
             ("callback", "Call back"),
             ("no_answer", "No answer / voicemail"),
             ("refused", "Customer refused"),
+            ("called", "Called"),
         ],
         required=True,
         default="agreed",
+        help="A call logged by marking the call activity done is “Called”: what was said is in its notes.",
     )
     notes = fields.Text()
 
@@ -42,7 +48,9 @@ class InvoiceDisputeCall(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         calls = super().create(vals_list)
-        calls.dispute_id._close_call_activities(calls)
+        if not self.env.context.get(CALL_LOGGED):
+            # logged on the form: the call activity is done, without logging the call again
+            calls.dispute_id.with_context(**{CALL_LOGGED: True})._close_call_activities(calls)
         return calls
 
     @api.depends("call_date", "outcome")

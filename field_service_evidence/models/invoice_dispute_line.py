@@ -1,9 +1,16 @@
+import re
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import float_compare
 from odoo.tools.misc import format_date, format_time, formatLang
 
 from .account_move import UNAPPROVED
 
+# The technician's sentences and clauses, and the numbers they quote (“2.1”, “96”), to tell which restate a reading.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+CLAUSE_SEPARATOR = re.compile(r"\s*[:;]\s+")
+NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?!\.?\d)")
 OUTCOMES = [("upheld", "Upheld"), ("reduced", "Reduced"), ("waived", "Waived")]
 APPROVAL_METHOD_PHRASES = {
     "signature": "by signature",
@@ -72,7 +79,9 @@ class InvoiceDisputeLine(models.Model):
         string="Agreed concession",
         help="The concession agreed with the customer on this line, taxes included.",
     )
-    outcome = fields.Selection(OUTCOMES, compute="_compute_outcome", store=True)
+    outcome = fields.Selection(
+        OUTCOMES, compute="_compute_outcome", store=True, help="What was decided on this line, once resolved."
+    )
     walkthrough = fields.Text(compute="_compute_walkthrough", string="Script", groups="base.group_user")
 
     @api.depends("move_line_id")
@@ -138,11 +147,15 @@ class InvoiceDisputeLine(models.Model):
         ratio = line.price_total / line.price_subtotal if line.price_subtotal else 1.0
         return (self.currency_id or line.currency_id).round(untaxed_excess * ratio)
 
-    @api.depends("conceded_amount", "disputed_amount")
+    @api.depends("conceded_amount", "disputed_amount", "dispute_id.is_closed", "dispute_cancelled")
     def _compute_outcome(self):
+        """Decided once the dispute is resolved: while it is open, or once cancelled, the
+        agreed amounts are no outcome."""
         for line in self:
-            # a new line of a new dispute (the form opened from the invoice) has no currency yet
-            currency = line.currency_id or line.move_line_id.currency_id or line.env.company.currency_id
+            if not line.dispute_id.is_closed or line.dispute_cancelled:
+                line.outcome = False
+                continue
+            currency = line.currency_id
             if currency.is_zero(line.conceded_amount):
                 line.outcome = "upheld"
             elif currency.compare_amounts(line.conceded_amount, line.disputed_amount) >= 0:
@@ -213,6 +226,7 @@ class InvoiceDisputeLine(models.Model):
                 )
 
     @api.depends(
+        "move_line_id.name",
         "move_line_id.price_total",
         "evidence_status",
         "move_line_id.service_work_item_id.reading_ids.finding",
@@ -224,57 +238,104 @@ class InvoiceDisputeLine(models.Model):
             line.walkthrough = line._walkthrough_text(numbers.get(line.move_line_id, 0))
 
     def _walkthrough_text(self, number):
-        """What the owner says on the phone about this line, from its evidence: “Line 2, run
-        capacitor, $185.00: on March 3 we measured ... You approved this by signature at
-        9:42 AM on March 3, before we started.”"""
+        """What the owner says on the phone about this line, from its evidence: a heading, then
+        one short bullet a line, each reading once::
+
+            Line 2: Run capacitor 5 uF 370V, $ 212.75
+            • Measured on March 3: Condenser fan run capacitor tested at 2.1 uF against a rated ...
+            • Why it was needed: Without it the fan cannot start, ...
+            • You approved this by signature at 9:42 AM on March 3, before we started.
+
+        Plain text, so that it reads the same in the form, the pack and over the API; the money
+        as Odoo formats it, with a plain space (Odoo's is non-breaking)."""
         self.ensure_one()
         invoice_line = self.move_line_id
         item = invoice_line.service_work_item_id
         approval = item.approval_id
-        tz = self.dispute_id.partner_id.tz or self.env.user.tz or "UTC"
-        sentences = [
-            self.env._(
-                "Line %(number)s, %(name)s, %(amount)s:",
-                number=number,
-                name=invoice_line.name,
-                amount=formatLang(self.env, invoice_line.price_total, currency_obj=invoice_line.currency_id),
-            )
-        ]
+        tz = self._walkthrough_tz()
+        amount = formatLang(self.env, invoice_line.price_total, currency_obj=invoice_line.currency_id)
+        heading = self.env._(
+            "Line %(number)s: %(name)s, %(amount)s",
+            number=number,
+            name=self._plain_name(),
+            amount=amount.replace("\N{NO-BREAK SPACE}", " "),
+        )
+        bullets = []
         readings = item.reading_ids.sorted(lambda r: r.taken_at)
-        days = {}
-        for reading in readings.filtered(lambda r: r.phase == "before"):
+        before = readings.filtered(lambda r: r.phase == "before")
+        for reading in before:
             local = fields.Datetime.context_timestamp(self.with_context(tz=tz), reading.taken_at)
-            days.setdefault(format_date(self.env, local, date_format="MMMM d"), []).append(reading.finding)
-        for day, findings in days.items():
-            sentences.append(
-                self.env._("On %(date)s we measured: %(findings)s", date=day, findings=" ".join(findings))
+            bullets.append(
+                self.env._(
+                    "Measured on %(date)s: %(finding)s",
+                    date=format_date(self.env, local, date_format="MMMM d"),
+                    finding=reading.finding,
+                )
             )
-        for reading in readings.filtered(lambda r: r.phase == "after"):
-            sentences.append(self.env._("After the work: %s", reading.finding))
-        if item.justification:
-            sentences.append(self.env._("Why it was needed: %s", item.justification))
-        if approval:
-            decided = fields.Datetime.context_timestamp(self.with_context(tz=tz), approval.decided_at)
-            params = {
-                "method": APPROVAL_METHOD_PHRASES.get(approval.method, approval.method),
-                "time": format_time(self.env, decided.time(), tz=tz, time_format="short"),
-                "date": format_date(self.env, decided, date_format="MMMM d"),
-            }
-            if self.evidence_status == "approved_before_work":
-                sentences.append(
-                    self.env._(
-                        "You approved this %(method)s at %(time)s on %(date)s, before we started.", **params
-                    )
-                )
-            else:
-                sentences.append(
-                    self.env._(
-                        "You approved this %(method)s at %(time)s on %(date)s, after the work was done.",
-                        **params,
-                    )
-                )
-        elif item:
-            sentences.append(self.env._("We have no record of your approval before this work."))
+        for reading in readings - before:
+            bullets.append(self.env._("After the work: %s", reading.finding))
+        justification = self._justification_beyond(before)
+        if justification:
+            bullets.append(self.env._("Why it was needed: %s", justification))
+        if item:
+            bullets.append(self._approval_sentence(approval))
         else:
-            sentences.append(self.env._("This line does not come from a documented job."))
-        return " ".join(sentences)
+            bullets.append(self.env._("This line does not come from a documented job."))
+        return "\n".join([heading, *(f"• {bullet}" for bullet in bullets)])
+
+    def _walkthrough_tz(self):
+        """Dates as the customer on the phone lives them."""
+        return self.dispute_id.partner_id.tz or self.env.user.tz or "UTC"
+
+    def _plain_name(self):
+        """The line's label as the customer knows the part: without the product's internal
+        code (“[CAP-R-5-370] Run capacitor” reads “Run capacitor”), on one line."""
+        invoice_line = self.move_line_id
+        name = invoice_line.name or invoice_line.product_id.name or ""
+        code = invoice_line.product_id.default_code
+        if code and name.startswith(f"[{code}]"):
+            name = name[len(code) + 2 :]
+        return " ".join(name.split())
+
+    def _justification_beyond(self, readings):
+        """The technician's justification without what quotes a measured value of ``readings``
+        (their bullets cite it already, with its rating): a sentence, or the clause of it between
+        colons and semicolons that does (“The thermocouple makes 6 mV, below the 20 mV the valve
+        needs: the pilot cannot stay lit.” keeps “The pilot cannot stay lit.”)."""
+
+        def quotes_a_reading(text):
+            return any(
+                float_compare(float(number), reading.measured_value, precision_digits=reading.decimals) == 0
+                for number in NUMBER.findall(text)
+                for reading in readings
+            )
+
+        justification = " ".join((self.move_line_id.service_work_item_id.justification or "").split())
+        kept = []
+        for sentence in SENTENCE_END.split(justification):
+            clauses = CLAUSE_SEPARATOR.split(sentence)
+            left = [clause for clause in clauses if not quotes_a_reading(clause)]
+            if len(left) == len(clauses):
+                kept.append(sentence)
+            else:
+                kept.extend(f"{clause[:1].upper()}{clause[1:].rstrip('.!?')}." for clause in left)
+        return " ".join(kept)
+
+    def _approval_sentence(self, approval):
+        """When and how the customer approved the line's work, or that they did not."""
+        if not approval:
+            return self.env._("We have no record of your approval before this work.")
+        tz = self._walkthrough_tz()
+        decided = fields.Datetime.context_timestamp(self.with_context(tz=tz), approval.decided_at)
+        params = {
+            "method": APPROVAL_METHOD_PHRASES.get(approval.method, approval.method),
+            "time": format_time(self.env, decided.time(), tz=tz, time_format="short"),
+            "date": format_date(self.env, decided, date_format="MMMM d"),
+        }
+        if self.evidence_status == "approved_before_work":
+            return self.env._(
+                "You approved this %(method)s at %(time)s on %(date)s, before we started.", **params
+            )
+        return self.env._(
+            "You approved this %(method)s at %(time)s on %(date)s, after the work was done.", **params
+        )

@@ -16,3 +16,4 @@ from . import test_task_service_record
 from . import test_tours
 from . import test_concession_integrity
 from . import test_seed_story_rpc
+from . import test_dispute_owner

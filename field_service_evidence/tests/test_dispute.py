@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from freezegun import freeze_time
@@ -8,7 +9,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import html2plaintext
 from odoo.tools.misc import formatLang
 
-from .common import FieldServiceCase
+from .common import JUSTIFICATION, FieldServiceCase
 from .invoice_fixtures import post_agreed_concession
 
 DISPUTE_USER_GROUPS = "base.group_user,field_service_evidence.group_dispute_user"
@@ -267,13 +268,12 @@ class TestDisputeRecommendation(DisputeCase):
         self.assertEqual(len(note), 1)
         self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
         self.assertIn(self._money(51.42), html2plaintext(note.body))
-        self.assertEqual(approved.outcome, "upheld")
-        self.assertEqual(unapproved.outcome, "reduced")
+        # nothing is decided while the dispute is open: no outcome yet
+        self.assertEqual(dispute.line_ids.mapped("outcome"), [False, False])
         # On the call the owner agrees to waive the labour and to take 20.00 off the part.
         unapproved.conceded_amount = 102.84
         approved.conceded_amount = 20.0
-        self.assertEqual(unapproved.outcome, "waived")
-        self.assertEqual(approved.outcome, "reduced")
+        self.assertEqual(dispute.line_ids.mapped("outcome"), [False, False])
         self.assertEqual(dispute.conceded_amount, 122.84)
         self.assertEqual(dispute.recommended_amount, 51.42)
 
@@ -323,33 +323,81 @@ class TestDisputeCall(DisputeCase):
 @tagged("post_install", "-at_install")
 class TestDisputeWalkthrough(DisputeCase):
     def test_walkthrough_of_the_demo_capacitor_job(self):
-        # The demo invoices the capacitor job, posts it and disputes its capacitor line.
+        # The demo invoices the capacitor job, posts it and disputes its capacitor line: 2.1 uF
+        # measured against a rated 5 uF, and the technician's justification says it again.
         part = self.env.ref("field_service_evidence.demo_item_capacitor_part")
         invoice_line = part._get_invoiced_lines()
         self.assertEqual(invoice_line.move_id.state, "posted")
         self.assertEqual(invoice_line.price_subtotal, 185.0)
+        self.assertTrue(invoice_line.name.startswith("[CAP-R-5-370] "), "the invoice line carries the code")
+        self.assertIn("tested at 2.1 uF against its rated 5 uF", part.justification)
         line = self.env["invoice.dispute.line"].search([("move_line_id", "=", invoice_line.id)])
         self.assertEqual(line.dispute_id, self.env.ref("field_service_evidence.demo_dispute_capacitor"))
         text = line.with_user(self.dispute_user).walkthrough
-        self.assertTrue(text.startswith("Line 2, [CAP-R-5-370] Run capacitor 5 uF 370V, "), text)
-        self.assertIn(self._money(invoice_line.price_total, invoice_line.currency_id), text)
-        self.assertIn("Condenser fan run capacitor tested at 2.1 uF against a rated 5.0 uF", text)
-        self.assertIn("You approved this by signature at", text)
-        self.assertIn("before we started", text)
-        self.assertIn("Why it was needed: The outdoor fan's capacitor tested at 2.1 uF", text)
+        heading, *bullets = text.splitlines()
+        # the part's name and the money as Odoo formats it, with a plain space
+        money = self._money(invoice_line.price_total, invoice_line.currency_id).replace(
+            "\N{NO-BREAK SPACE}", " "
+        )
+        self.assertEqual(money, "$ 212.75")
+        self.assertEqual(heading, "Line 2: Run capacitor 5 uF 370V, $ 212.75")
+        self.assertNotIn("\N{NO-BREAK SPACE}", text)
+        self.assertNotIn("[CAP-R-5-370]", text)
+        # short bullets, one a line
+        self.assertGreaterEqual(len(bullets), 4, text)
+        for bullet in bullets:
+            self.assertTrue(bullet.startswith("• "), bullet)
+        # each reading once: 2.1 and the rated 5 are cited once each, in the reading's bullet
+        [reading_bullet] = [bullet for bullet in bullets if "2.1" in bullet]
+        self.assertIn("Condenser fan run capacitor tested at 2.1 uF against a rated 5.0 uF", reading_bullet)
+        self.assertEqual(text.count("2.1"), 1, text)
+        self.assertEqual(len(re.findall(r"rated 5(\.0)? uF", text)), 1, text)
+        # the justification keeps what the readings do not say
+        why = [bullet for bullet in bullets if bullet.startswith("• Why it was needed: ")]
+        self.assertEqual(
+            why,
+            [
+                "• Why it was needed: Without it the fan cannot start, so the system cannot "
+                "release heat and the compressor keeps shutting off. A new capacitor of the "
+                "same rating restores the fan."
+            ],
+        )
+        self.assertTrue(bullets[-1].startswith("• You approved this by signature at "), bullets[-1])
+        self.assertTrue(bullets[-1].endswith(", before we started."), bullets[-1])
 
     def test_walkthrough_without_approval(self):
         dispute = self._open_dispute(self._invoice(self._job(self.labour_product, approval="none")))
         text = dispute.line_ids.walkthrough
-        self.assertTrue(text.startswith(f"Line 1, Labour (hour), {self._money(102.84)}:"), text)
-        self.assertIn("no record of your approval", text)
-        self.assertNotIn("You approved this", text)
+        money = self._money(102.84).replace("\N{NO-BREAK SPACE}", " ")
+        self.assertEqual(
+            text.splitlines(),
+            [
+                f"Line 1: Labour (hour), {money}",
+                f"• Why it was needed: {JUSTIFICATION}",
+                "• We have no record of your approval before this work.",
+            ],
+        )
 
     def test_walkthrough_after_work_approval(self):
         dispute = self._open_dispute(self._invoice(self._job(self.labour_product, approval="after")))
         text = dispute.line_ids.walkthrough
-        self.assertIn("You approved this in person at", text)
+        self.assertIn("\n• You approved this in person at", text)
         self.assertIn("after the work was done", text)
+
+    def test_walkthrough_keeps_of_the_justification_what_the_readings_do_not_say(self):
+        # “The run capacitor tested at 2.1 uF, far below its 5 uF rating: the fan cannot start.”
+        # Its first clause only repeats the reading: the bullets say it once.
+        task = self._documented_job(complete=False)
+        task.work_item_ids.reading_ids = task.reading_ids
+        task.action_complete_work()
+        dispute = self._open_dispute(self._invoice(task))
+        text = dispute.line_ids.walkthrough
+        self.assertIn("\n• Measured on ", text)
+        self.assertIn(": Condenser fan run capacitor tested at 2.1 uF against a rated 5.0 uF", text)
+        self.assertIn("\n• After the work: Condenser fan run capacitor tested at 5.0 uF", text)
+        self.assertIn("\n• Why it was needed: The fan cannot start.\n", text)
+        self.assertNotIn(JUSTIFICATION, text)
+        self.assertEqual(text.count("2.1"), 1, text)
 
 
 @tagged("post_install", "-at_install")

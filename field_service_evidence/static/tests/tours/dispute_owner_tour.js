@@ -48,10 +48,10 @@ registry.category("web_tour.tours").add("fse_dispute_owner_tour", {
             content: "The call is still to be made",
             trigger: ".o_form_view button[name='action_open_calls']:contains(0)",
         },
-        ...openTab("calls", "Open the Calls tab"),
+        ...openTab("walkthrough", "Open the Walkthrough tab: the script and the call log"),
         {
             content: "Log a call",
-            trigger: `${CALLS} .o_field_x2many_list_row_add a`,
+            trigger: `${CALLS} .o_field_x2many_list_row_add a:contains("Log call")`,
             run: "click",
         },
         {
