@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "data/service_reading_type_data.xml",
         "data/invoice_dispute_data.xml",
+        "data/mail_activity_type_data.xml",
         "views/service_reading_type_views.xml",
         "views/service_reading_views.xml",
         "views/service_work_item_views.xml",

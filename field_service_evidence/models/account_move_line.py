@@ -49,6 +49,24 @@ class AccountMoveLine(models.Model):
         store=True,
         index=True,
     )
+    # The Evidence tab's short words for the approval status: the column reads "Approved: Before".
+    service_approval_badge = fields.Selection(
+        [
+            ("approved_before_work", "Before"),
+            ("approved_after_work", "After"),
+            ("not_approved", "None"),
+            ("not_applicable", "Not from a job"),
+        ],
+        string="Approved",
+        compute="_compute_service_approval_badge",
+        help="When the customer approved the work: before it was done, after, or not at all; "
+        "“Not from a job” when the line bills no job's work item.",
+    )
+    service_findings = fields.Text(
+        string="Findings",
+        compute="_compute_service_findings",
+        help="What each justifying reading measured, against its reference.",
+    )
     service_evidence_hash = fields.Char(
         string="Evidence fingerprint",
         readonly=True,
@@ -66,6 +84,63 @@ class AccountMoveLine(models.Model):
     def _compute_service_approval_status(self):
         for line in self:
             line.service_approval_status = line.service_work_item_id.approval_status or "not_applicable"
+
+    @api.depends("service_approval_status")
+    def _compute_service_approval_badge(self):
+        for line in self:
+            line.service_approval_badge = line.service_approval_status
+
+    @api.depends(
+        "service_work_item_id.reading_ids.measured_value",
+        "service_work_item_id.reading_ids.result",
+        "service_work_item_id.reading_ids.phase",
+    )
+    def _compute_service_findings(self):
+        for line in self:
+            readings = line.service_work_item_id.reading_ids.sorted(
+                lambda reading: (reading.phase != "before", reading.taken_at, reading.id)
+            )
+            line.service_findings = "\n".join(map(self._service_reading_summary, readings)) or False
+
+    def _service_reading_summary(self, reading):
+        """One reading in a few words: “Before · 2.1 uF vs 5.0 uF rated: out of spec”."""
+        unit, decimals = reading.type_id.unit, reading.type_id.decimals
+
+        def value(number, with_unit=True):
+            return reading._format_value(number, unit if with_unit else "", decimals)
+
+        measured, kind = value(reading.measured_value), reading.tolerance_kind
+        if kind == "percent":
+            comparison = self.env._(
+                "%(measured)s vs %(rated)s rated", measured=measured, rated=value(reading.rated_value)
+            )
+        elif kind == "range":
+            comparison = self.env._(
+                "%(measured)s vs %(min)s–%(max)s",
+                measured=measured,
+                min=value(reading.min_value, with_unit=False),
+                max=value(reading.max_value),
+            )
+        elif kind == "min":
+            comparison = self.env._(
+                "%(measured)s vs min %(min)s", measured=measured, min=value(reading.min_value)
+            )
+        elif kind == "max":
+            comparison = self.env._(
+                "%(measured)s vs max %(max)s", measured=measured, max=value(reading.max_value)
+            )
+        else:
+            comparison = measured
+        phase = self.env._("Before") if reading.phase == "before" else self.env._("After")
+        verdicts = {"in_spec": self.env._("in spec"), "out_of_spec": self.env._("out of spec")}
+        if reading.result not in verdicts:
+            return self.env._("%(phase)s · %(comparison)s", phase=phase, comparison=comparison)
+        return self.env._(
+            "%(phase)s · %(comparison)s: %(verdict)s",
+            phase=phase,
+            comparison=comparison,
+            verdict=verdicts[reading.result],
+        )
 
     @api.constrains("service_work_item_id", "partner_id")
     def _check_service_work_item(self):

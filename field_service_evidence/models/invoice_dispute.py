@@ -184,6 +184,21 @@ class InvoiceDispute(models.Model):
     )
     concession_move_count = fields.Integer(compute="_compute_concession", groups="base.group_user")
     allow_concession = fields.Boolean(related="stage_id.allow_concession", string="Concession allowed")
+    # The accountants' queue (Invoicing > Customers > Concessions to post).
+    concession_to_post = fields.Boolean(
+        compute="_compute_concession_to_post",
+        store=True,
+        index=True,
+        help="An accountant has a concession to post: an agreed one with no concession posted or "
+        "waiting for approval, or an approved one, in a stage where concessions are posted.",
+    )
+    concession_to_post_amount = fields.Monetary(
+        compute="_compute_concession_to_post",
+        store=True,
+        string="To post",
+        help="The approved concession's amount, else the agreed concession.",
+    )
+    invoice_residual = fields.Monetary(related="invoice_id.amount_residual", string="Amount due")
     policy = fields.Json(
         readonly=True,
         copy=False,
@@ -223,6 +238,19 @@ class InvoiceDispute(models.Model):
             dispute.posted_concession_amount = current.amount_total if current.state == "posted" else 0.0
             dispute.concession_move_ids = concessions.move_id | concessions.reversal_move_id
             dispute.concession_move_count = len(dispute.concession_move_ids)
+
+    @api.depends(
+        "stage_id.allow_concession", "conceded_amount", "concession_ids.state", "concession_ids.amount_total"
+    )
+    def _compute_concession_to_post(self):
+        for dispute in self:
+            amount = 0.0
+            if dispute.allow_concession and dispute.concession_state == "approved":
+                amount = dispute.concession_id.amount_total
+            elif dispute.allow_concession and dispute.concession_state in ("none", "draft"):
+                amount = dispute.conceded_amount
+            dispute.concession_to_post = not dispute.currency_id.is_zero(amount)
+            dispute.concession_to_post_amount = amount
 
     @api.depends("call_ids")
     def _compute_call_count(self):
@@ -411,19 +439,24 @@ class InvoiceDispute(models.Model):
         for dispute in disputes.filtered(lambda dispute: dispute.name == "/"):
             dispute.name = self.env["ir.sequence"].next_by_code("invoice.dispute") or "/"
         disputes._schedule_call()
+        disputes._update_concession_todo()
         return disputes
 
     def write(self, vals):
-        """Stage changes (the statusbar, the kanban) go through the lifecycle's checks."""
+        """Stage changes (the statusbar, the kanban) go through the lifecycle's checks; the
+        accountant's to-do follows the stage and the agreed concessions."""
         if "invoice_id" in vals:
             self._check_can_change_invoice(vals["invoice_id"])
         if "stage_id" not in vals:
-            return super().write(vals)
-        stage = self.env["invoice.dispute.stage"].browse(vals["stage_id"])
-        moving = self.filtered(lambda dispute: dispute.stage_id != stage)
-        moving._check_can_move_to(stage)
-        result = super().write(vals)
-        moving._after_move_to(stage)
+            result = super().write(vals)
+        else:
+            stage = self.env["invoice.dispute.stage"].browse(vals["stage_id"])
+            moving = self.filtered(lambda dispute: dispute.stage_id != stage)
+            moving._check_can_move_to(stage)
+            result = super().write(vals)
+            moving._after_move_to(stage)
+        if vals.keys() & {"stage_id", "line_ids"}:
+            self._update_concession_todo()
         return result
 
     @api.ondelete(at_uninstall=False)
@@ -605,6 +638,7 @@ class InvoiceDispute(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+        self._update_concession_todo()
         return True
 
     def action_resolve(self):
@@ -679,6 +713,62 @@ class InvoiceDispute(models.Model):
         )
         action["context"] = {"default_dispute_id": self.id}
         return action
+
+    # The accountants' queue ---------------------------------------------------------------
+
+    def action_post_concession(self):
+        """Post concession, from the dispute or the accountants' queue: the approved concession,
+        else a new one prefilled with the agreed amounts."""
+        self.ensure_one()
+        action = self.action_new_concession()
+        if self.concession_state == "approved":
+            action.update(res_id=self.concession_id.id, context={})
+        return action
+
+    def _update_concession_todo(self):
+        """Keep one "Concession to post" to-do per dispute while an accountant has its agreed
+        concession to post (an approved one has its own to-do, for who asked for approval):
+        scheduled for one accountant, marked done once posted, removed when the agreement is
+        withdrawn or waits for a manager."""
+        todo_xmlid = "field_service_evidence.mail_activity_type_concession_to_post"
+        todo_type = self.env.ref(todo_xmlid)
+        # sudo: the to-do follows the dispute's state, which the user's own checked action just
+        # changed; an accountant only reads disputes, yet their posting closes a colleague's to-do.
+        for dispute in self.sudo():
+            todo = dispute.activity_ids.filtered(lambda activity: activity.activity_type_id == todo_type)
+            ready = dispute.concession_to_post and dispute.concession_state in ("none", "draft")
+            if ready and not todo:
+                accountant = dispute._concession_accountant()
+                if accountant:
+                    dispute.activity_schedule(
+                        todo_xmlid,
+                        summary=self.env._("Post the concession agreed on %s", dispute.name),
+                        note=self.env._(
+                            "%(amount)s agreed with %(customer)s on %(invoice)s: post it as a partial "
+                            "credit note or a write-off.",
+                            amount=formatLang(
+                                self.env, dispute.concession_to_post_amount, currency_obj=dispute.currency_id
+                            ),
+                            customer=dispute.partner_id.display_name,
+                            invoice=dispute.invoice_id.name,
+                        ),
+                        user_id=accountant.id,
+                    )
+            elif todo and not ready:
+                if dispute.concession_state == "posted":
+                    todo.action_feedback(
+                        feedback=self.env._("Concession %s posted.", dispute.concession_id.name)
+                    )
+                else:
+                    todo.unlink()
+
+    def _concession_accountant(self):
+        """Who posts the concession: the invoice's salesperson when they keep the books, else the
+        company's first accountant."""
+        self.ensure_one()
+        return self.env["res.users"]._first_member(
+            "account.group_account_invoice", self.company_id, preferred=self.invoice_id.invoice_user_id
+        )
 
     def action_open_concessions(self):
         self.ensure_one()

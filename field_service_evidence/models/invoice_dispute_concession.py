@@ -212,6 +212,7 @@ class InvoiceDisputeConcession(models.Model):
     def _reset_approval(self):
         self.activity_unlink(["mail.mail_activity_data_todo"])
         self._set({"state": "draft", "approved_by_id": False, "approved_at": False})
+        self.dispute_id._update_concession_todo()
 
     def _state_label(self):
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
@@ -318,6 +319,7 @@ class InvoiceDisputeConcession(models.Model):
         else:
             self.activity_unlink(["mail.mail_activity_data_todo"])
             self._set({"state": "cancelled"})
+            self.dispute_id._update_concession_todo()
         return True
 
     def action_open_move(self):
@@ -467,6 +469,7 @@ class InvoiceDisputeConcession(models.Model):
             {"state": "to_approve", "requested_by_id": self.env.uid, "requested_at": fields.Datetime.now()}
         )
         self._flush_live_constraint()
+        self.dispute_id._update_concession_todo()
         limit = self.env.user._get_concession_limit(self.company_id)
         approver = self._approver()
         if approver:
@@ -495,16 +498,9 @@ class InvoiceDisputeConcession(models.Model):
     def _approver(self):
         """The dispute manager asked to approve: the dispute's owner when they are one, else
         the first dispute manager of the company."""
-        managers = self.env["res.users"].search(
-            [
-                ("groups_id", "in", self.env.ref("field_service_evidence.group_dispute_manager").id),
-                ("company_ids", "in", self.company_id.id),
-                ("share", "=", False),
-            ],
-            order="id",
+        return self.env["res.users"]._first_member(
+            "field_service_evidence.group_dispute_manager", self.company_id, preferred=self.dispute_id.user_id
         )
-        owner = self.dispute_id.user_id
-        return owner if owner in managers else managers[:1]
 
     def _flush_live_constraint(self):
         """One live concession per dispute, guaranteed by PostgreSQL: a concurrent request that
@@ -537,6 +533,7 @@ class InvoiceDisputeConcession(models.Model):
             ).reconcile()
         self._set({"state": "posted", "move_id": move.id, "posted_by_id": self.env.uid})
         self._flush_live_constraint()
+        self.dispute_id._update_concession_todo()
         self.activity_feedback(["mail.mail_activity_data_todo"], feedback=self.env._("Posted."))
         notes = [
             self.env._(

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResUsers(models.Model):
@@ -17,3 +17,17 @@ class ResUsers(models.Model):
         if self.has_group("field_service_evidence.group_dispute_manager"):
             return None
         return self.dispute_concession_limit or company.dispute_concession_limit
+
+    @api.model
+    def _first_member(self, group_xmlid, company, preferred=None):
+        """The internal user of ``group_xmlid`` in ``company`` a task goes to: ``preferred``
+        when they are one, else the first one."""
+        domain = [
+            ("active", "=", True),
+            ("groups_id", "in", self.env.ref(group_xmlid).id),
+            ("company_ids", "in", company.id),
+            ("share", "=", False),
+        ]
+        if preferred and preferred.filtered_domain(domain):
+            return preferred
+        return self.search(domain, order="id", limit=1)

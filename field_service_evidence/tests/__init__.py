@@ -1,3 +1,4 @@
+from . import test_accountant_queue
 from . import test_approval
 from . import test_concession
 from . import test_concession_tour

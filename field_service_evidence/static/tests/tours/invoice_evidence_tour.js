@@ -34,7 +34,7 @@ registry.category("web_tour.tours").add("fse_invoice_evidence_tour", {
         {
             content: "A line was approved before the work",
             trigger:
-                "div[name='service_evidence_line_ids'] .o_data_row [name='service_approval_status']:contains(Approved before work)",
+                "div[name='service_evidence_line_ids'] .o_data_row [name='service_approval_badge'] .badge:contains(/^Before$/)",
         },
         {
             content: "Watch for the report download",
