@@ -47,6 +47,9 @@
         "demo/field_service_concession_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "field_service_evidence/static/src/**/*",
+        ],
         "web.assets_tests": [
             "field_service_evidence/static/tests/tours/*.js",
         ],

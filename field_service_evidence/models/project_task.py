@@ -71,6 +71,11 @@ class ProjectTask(models.Model):
         "account.move", compute="_compute_service_invoice_ids", string="Invoices"
     )
     service_invoice_count = fields.Integer(compute="_compute_service_invoice_ids", string="Invoice count")
+    service_can_invoice = fields.Boolean(
+        compute="_compute_service_can_invoice",
+        groups="account.group_account_invoice",
+        help="A done work item is not invoiced yet: Create invoice has something to bill.",
+    )
 
     @api.depends("work_item_ids.invoice_line_ids.move_id.move_type")
     def _compute_service_invoice_ids(self):
@@ -79,6 +84,16 @@ class ProjectTask(models.Model):
                 lambda move: move.move_type == "out_invoice"
             )
             task.service_invoice_count = len(task.service_invoice_ids)
+
+    @api.depends(
+        "is_field_service",
+        "work_item_ids.state",
+        "work_item_ids.invoice_line_ids.move_id.state",
+        "work_item_ids.invoice_line_ids.move_id.move_type",
+    )
+    def _compute_service_can_invoice(self):
+        for task in self:
+            task.service_can_invoice = task.is_field_service and bool(task._get_items_to_invoice())
 
     @api.depends("work_started_at", "work_completed_at")
     def _compute_service_state(self):
@@ -203,7 +218,8 @@ class ProjectTask(models.Model):
 
     def action_complete_work(self):
         self._check_can_complete_work()
-        self.work_completed_at = fields.Datetime.now()
+        # The job is closed for Project too: its filters and boards agree with the work status.
+        self.write({"work_completed_at": fields.Datetime.now(), "state": "1_done"})
         return True
 
     def _check_can_complete_work(self):

@@ -72,6 +72,16 @@ class ServiceReading(models.Model):
         store=True,
         help="The measurement in a sentence the customer understands.",
     )
+    measured_display = fields.Char(
+        string="Measured value",
+        compute="_compute_display_values",
+        help="The measured value with the decimals and unit of its reading type.",
+    )
+    rated_display = fields.Char(
+        string="Rated value",
+        compute="_compute_display_values",
+        help="The rated value with the decimals and unit of its reading type.",
+    )
     taken_at = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
     technician_id = fields.Many2one("res.users", default=lambda self: self.env.user, required=True)
     note = fields.Text(tracking=True)
@@ -114,6 +124,15 @@ class ServiceReading(models.Model):
                 continue
             reading.result, reading.deviation_percent = reading._evaluate(reading.measured_value)
             reading.finding = reading._finding_text()
+
+    @api.depends("measured_value", "rated_value", "type_id.unit", "type_id.decimals")
+    def _compute_display_values(self):
+        for reading in self:
+            unit, decimals = reading.type_id.unit, reading.type_id.decimals
+            reading.measured_display = reading._format_value(reading.measured_value, unit, decimals)
+            reading.rated_display = (
+                reading._format_value(reading.rated_value, unit, decimals) if reading.rated_value else False
+            )
 
     @api.constrains("measured_value", "rated_value", "type_id")
     def _check_measured_value(self):

@@ -118,7 +118,8 @@ class ServiceWorkItem(models.Model):
             if not product:
                 item.name = item.name or False
                 continue
-            item.name = product.display_name
+            # The part as the customer knows it, without the internal reference.
+            item.name = product.with_context(display_default_code=False).display_name
             item.uom_id = product.uom_id
             item.price_unit = product.lst_price
 

@@ -2,6 +2,7 @@
 
 import { registry } from "@web/core/registry";
 import { openTab, saveForm } from "@field_service_evidence/../tests/tours/tour_steps";
+import { ITEMS, READINGS, fillReading, pickInRow } from "@field_service_evidence/../tests/tours/job_steps";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 // A technician records a job on its form, as on a tablet on site: the complaint and
@@ -11,8 +12,6 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
 const JOB = "Heat pump blows warm air, tour job";
 const CUSTOMER = "Tour Customer Rosa Delgado";
 
-const READINGS = "div[name='reading_ids']";
-const ITEMS = "div[name='work_item_ids']";
 const APPROVALS = "div[name='approval_ids']";
 const DIALOG = ".modal:not(.o_inactive_modal)";
 
@@ -20,47 +19,28 @@ function saveJob(content) {
     return saveForm(content, "Wait for the job to be saved");
 }
 
-function addCapacitorReading(measured, phaseLabel, result) {
+// A reading of the run capacitor; without a phaseLabel, the phase the job proposes is
+// kept, and the saved row must show `expectedPhase`.
+function addCapacitorReading(measured, phaseLabel, result, expectedPhase = phaseLabel) {
+    const row = `${READINGS} .o_data_row:has([name='finding']:contains(tested at ${measured} uF))`;
     return [
-        {
-            content: "Add a reading",
-            trigger: `${READINGS} .o_field_x2many_list_row_add a:contains(Add a reading)`,
-            run: "click",
-        },
-        {
-            content: "Pick the reading type",
-            trigger: `${READINGS} .o_selected_row div[name='type_id'] input`,
-            run: "edit Run capacitor",
-        },
-        {
-            content: "Choose Run capacitor",
-            trigger: ".o-autocomplete--dropdown-menu .dropdown-item:contains(/^Run capacitor$/)",
-            run: "click",
-        },
-        {
-            content: "The unit and rated value come from the reading type",
-            trigger: `${READINGS} .o_selected_row div[name='unit']:contains(uF)`,
-        },
-        {
-            content: "Say which component was tested",
-            trigger: `${READINGS} .o_selected_row div[name='component'] input`,
-            run: "edit Condenser fan run capacitor",
-        },
-        {
-            content: `When it was measured: ${phaseLabel}`,
-            trigger: `${READINGS} .o_selected_row div[name='phase'] select`,
-            run: `selectByLabel ${phaseLabel}`,
-        },
-        {
-            content: "Type the measured value",
-            trigger: `${READINGS} .o_selected_row div[name='measured_value'] input`,
-            run: `edit ${measured}`,
-        },
+        ...fillReading({
+            search: "Run capacitor",
+            choice: "/^Run capacitor$/",
+            unit: "uF",
+            component: "Condenser fan run capacitor",
+            phaseLabel,
+            measured,
+        }),
         // Saving commits what was typed in the row (and judges the reading on the server).
         ...saveJob("Save the job with the reading"),
         {
             content: `${measured} uF against a rated 5 uF is ${result}`,
-            trigger: `${READINGS} .o_data_row:has([name='finding']:contains(tested at ${measured} uF)) [name='result']:contains(${result})`,
+            trigger: `${row} [name='result']:contains(${result})`,
+        },
+        {
+            content: `It was measured ${expectedPhase}`,
+            trigger: `${row} [name='phase']:contains(${expectedPhase})`,
         },
     ];
 }
@@ -120,7 +100,7 @@ registry.category("web_tour.tours").add("fse_service_record_tour", {
         },
         {
             content: "The job is a service job: its work status shows",
-            trigger: ".o_form_view div[name='service_state']:contains(Not started)",
+            trigger: ".o_form_view div[name='service_state']:has(.o_arrow_button_current:contains(Not started))",
         },
         // The service record
         ...openTab("service_record_page", "Open the service record"),
@@ -141,34 +121,26 @@ registry.category("web_tour.tours").add("fse_service_record_tour", {
         // The part, justified by the reading
         ...openTab("service_work_page", "Open work and approval"),
         {
-            content: "Show the product column of the work items",
+            content: "Show the justifying readings of the work items",
             trigger: `${ITEMS} .o_optional_columns_dropdown button`,
             run: "click",
         },
         {
-            content: "Tick Product",
-            trigger: ".o-dropdown--menu input[name='product_id']",
+            content: "Tick Justifying readings",
+            trigger: ".o-dropdown--menu input[name='reading_ids']",
             run: "check",
         },
         {
-            content: "The product column shows",
-            trigger: `${ITEMS} th[data-name='product_id']`,
+            content: "The justifying readings column shows",
+            trigger: `${ITEMS} th[data-name='reading_ids']`,
         },
         {
             content: "Add a part",
             trigger: `${ITEMS} .o_field_x2many_list_row_add a:contains(Add a part)`,
             run: "click",
         },
-        {
-            content: "Pick the product",
-            trigger: `${ITEMS} .o_selected_row div[name='product_id'] input`,
-            run: "edit CAP-R-5",
-        },
-        {
-            content: "Choose the run capacitor",
-            trigger: ".o-autocomplete--dropdown-menu .dropdown-item:contains(Run capacitor 5 uF)",
-            run: "click",
-        },
+        // Looked up by its code, the part is proposed by its name.
+        ...pickInRow(ITEMS, "product_id", "CAP-R-5", "Run capacitor 5 uF", "Pick the product"),
         {
             content: "Its description and price come from the product",
             trigger: `${ITEMS} .o_selected_row div[name='price_subtotal']:contains(185.00)`,
@@ -270,7 +242,7 @@ registry.category("web_tour.tours").add("fse_service_record_tour", {
         },
         {
             content: "The work is in progress",
-            trigger: ".o_form_view .o_form_saved div[name='service_state']:contains(Work in progress)",
+            trigger: ".o_form_view .o_form_saved div[name='service_state']:has(.o_arrow_button_current:contains(Work in progress))",
         },
         {
             content: "Mark the part done",
@@ -283,7 +255,8 @@ registry.category("web_tour.tours").add("fse_service_record_tour", {
         },
         // A reading after the work
         ...openTab("service_readings_page", "Open the readings again"),
-        ...addCapacitorReading("5.0", "After work", "In spec"),
+        // The work has started: the job proposes a reading after work.
+        ...addCapacitorReading("5.0", null, "In spec", "After work"),
         {
             content: "Complete the job",
             trigger: ".o_form_view .o_statusbar_buttons button[name='action_complete_work']",
@@ -296,7 +269,7 @@ registry.category("web_tour.tours").add("fse_service_record_tour", {
         },
         {
             content: "The job is completed",
-            trigger: ".o_form_view .o_form_saved div[name='service_state']:contains(Completed)",
+            trigger: ".o_form_view .o_form_saved div[name='service_state']:has(.o_arrow_button_current:contains(Completed))",
         },
         // The evidence
         ...openTab("service_evidence_page", "Open the evidence"),
