@@ -88,11 +88,11 @@ SCREENS = [
     ),
     Screen(
         name="accountant_queue",
-        caption="The accountant's queue: the concessions agreed on disputes, their entries and state.",
+        caption="The accountant's queue: the concessions agreed on disputes, waiting to be posted.",
         width=1440,
         height=900,
         url="/odoo/action-{action}",
-        action=f"{MODULE}.invoice_dispute_concession_action",
+        action=f"{MODULE}.invoice_dispute_action_concessions_to_post",
         ready=".o_list_view .o_list_table, .o_view_nocontent",
     ),
     Screen(
