@@ -31,6 +31,7 @@
         "views/invoice_dispute_views.xml",
         "views/res_config_settings_views.xml",
         "views/invoice_dispute_portal_templates.xml",
+        "views/service_approval_portal_templates.xml",
         "views/invoice_dispute_concession_views.xml",
         "views/menus.xml",
         "reports/service_record_reports.xml",

@@ -38,13 +38,13 @@ class Screen:
     caption: str
     width: int
     height: int
-    url: str  # a path; {id} is the id of `record`, {action} the xmlid of `action`
+    url: str  # a path; {id} is the id of `record`, {token} its access token, {action} the xmlid of `action`
     ready: str  # a CSS selector present once the view is drawn
     record: str = ""  # xmlid of the record shown
     action: str = ""  # xmlid of the window action the record is opened in (breadcrumbs)
     tab: str = ""  # `name` of the notebook page to show
     show: str = ""  # a selector scrolled into view: all of it when it fits, else its top
-    user: str = "admin"  # "admin" or "portal"
+    user: str = "admin"  # "admin", "portal", or "public" (not logged in)
     mobile: bool = False
     full_page: bool = False  # the whole page, not only the viewport (pages that scroll as a whole)
 
@@ -61,6 +61,11 @@ def form_page(name, caption, action, record, tab, size=(1440, 900)):
     return Screen(
         name, caption, *size, "/odoo/action-{action}/{id}", FORM_READY, record, action, tab, ".o_notebook"
     )
+
+
+def phone_page(name, caption, url, record, ready, user):
+    """A portal page on a phone, whole (the page scrolls as a whole)."""
+    return Screen(name, caption, 390, 844, url, ready, record, user=user, mobile=True, full_page=True)
 
 
 SCREENS = [
@@ -95,18 +100,22 @@ SCREENS = [
         action=f"{MODULE}.invoice_dispute_action_concessions_to_post",
         ready=".o_list_view .o_list_table, .o_view_nocontent",
     ),
-    Screen(
-        name="portal",
-        caption="The customer's dispute on the portal, on a phone.",
-        width=390,
-        height=844,
+    phone_page(
+        "portal",
+        "The customer's dispute on the portal, on a phone.",
         url="/my/disputes/{id}",
         record=f"{MODULE}.demo_dispute_capacitor",
         # the portal's chatter is drawn late, inside a shadow root
         ready="#wrap #chatterRoot >>> .o-mail-Chatter",
         user="portal",
-        mobile=True,
-        full_page=True,
+    ),
+    phone_page(
+        "approval",
+        "The estimate a landlord approved from her phone: the declined item, her signature.",
+        url="/my/approvals/{id}?access_token={token}",
+        record=f"{MODULE}.demo_approval_remote",
+        ready=".o_portal_approval .o_approval_signature img",
+        user="public",
     ),
 ]
 # The demo customer who logs in to the portal: the capacitor dispute is hers.
@@ -163,6 +172,17 @@ class Odoo:
         if not found:
             sys.exit(f"{xmlid} is not in database {self.db}: is the addon installed with its demo data?")
         return found[0]["res_id"]
+
+    def access_token(self, xmlid):
+        """The portal access token of a record: its link for a customer without an account."""
+        module, name = xmlid.split(".", 1)
+        [data] = self.call(
+            "ir.model.data",
+            "search_read",
+            [("module", "=", module), ("name", "=", name)],
+            ["model", "res_id"],
+        )
+        return self.call(data["model"], "read", [data["res_id"]], ["access_token"])[0]["access_token"]
 
     def ensure_portal_user(self, partner_xmlid, password):
         """The partner's portal user, created once; its password is set on every run."""
@@ -312,8 +332,13 @@ def take(browser, odoo, screen, sessions, out_dir):
     )
     browser.send("Emulation.setTouchEmulationEnabled", enabled=screen.mobile)
     browser.send("Network.clearBrowserCookies")
-    browser.send("Network.setCookie", name="session_id", value=sessions[screen.user], url=odoo.url)
-    path = screen.url.format(id=odoo.ref(screen.record) if screen.record else "", action=screen.action)
+    if screen.user != "public":
+        browser.send("Network.setCookie", name="session_id", value=sessions[screen.user], url=odoo.url)
+    path = screen.url.format(
+        id=odoo.ref(screen.record) if screen.record else "",
+        token=odoo.access_token(screen.record) if "{token}" in screen.url else "",
+        action=screen.action,
+    )
     browser.evaluate("window.fseLeft = true")  # the page being left is not the one awaited
     browser.send("Page.navigate", url=odoo.url + path)
     wait_until_still(browser, screen, screen.ready)

@@ -211,6 +211,8 @@ class AccountMoveLine(models.Model):
                 fields.Datetime.to_string(approval.decided_at),
                 hashlib.sha256(approval.signature or b"").hexdigest(),
                 self._service_photo_checksums(approval.attachment_ids),
+                # signed remotely: where from; absent otherwise, so earlier seals still verify
+                *([approval.signer_ip, approval.signer_user_agent or ""] if approval.signer_ip else []),
             ],
             "readings": [
                 [

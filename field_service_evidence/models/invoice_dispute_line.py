@@ -19,6 +19,7 @@ APPROVAL_METHOD_PHRASES = {
     "sms": "by text message",
     "email": "by e-mail",
     "portal": "on our customer portal",
+    "remote_signature": "with your signature on the estimate we sent you",
 }
 
 

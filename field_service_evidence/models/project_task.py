@@ -166,7 +166,7 @@ class ProjectTask(models.Model):
                 "No justification for: %s. Say why each was needed.", ", ".join(unjustified.mapped("name"))
             )
         if self.started_without_approval:
-            reason = dict(START_REASONS).get(self.start_without_approval_reason)
+            reason = self._get_start_reason_label()
             gaps["prior_approval"] = (
                 self.env._("Work started before any approval (reason given: %s).", reason)
                 if reason
@@ -191,6 +191,43 @@ class ProjectTask(models.Model):
         if not items.filtered(lambda item: item.state == "done"):
             gaps["work_recorded"] = self.env._("No work item done: record the parts and labour used.")
         return gaps
+
+    def _get_start_reason_label(self):
+        self.ensure_one()
+        reasons = self._fields["start_without_approval_reason"]._description_selection(self.env)
+        return dict(reasons).get(self.start_without_approval_reason)
+
+    def action_send_for_approval(self):
+        """The job's proposed items, as an estimate to send the customer for a remote signature."""
+        self.ensure_one()
+        if self.work_completed_at:
+            raise UserError(
+                self.env._("“%s” is completed: there is nothing left to approve.", self.display_name)
+            )
+        items = self.work_item_ids.filtered(lambda item: item.state == "proposed")
+        if not items:
+            raise UserError(
+                self.env._(
+                    "No proposed work item on “%s”: add the parts and labour you propose, "
+                    "or propose a declined item again.",
+                    self.display_name,
+                )
+            )
+        pending = self.approval_ids.filtered(
+            lambda approval: approval.state == "requested" and approval.method == "remote_signature"
+        )[:1]
+        if pending:
+            pending.work_item_ids = items
+        else:
+            pending = self.env["service.approval"].create(
+                {
+                    "task_id": self.id,
+                    "kind": "authorisation",
+                    "method": "remote_signature",
+                    "work_item_ids": [Command.set(items.ids)],
+                }
+            )
+        return pending._action_open_sending()
 
     def action_start_work(self):
         self._check_can_start_work()

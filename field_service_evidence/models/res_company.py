@@ -85,6 +85,12 @@ class ResCompany(models.Model):
         help="Above this amount a concession needs a dispute manager, unless the user has a limit of their own.",
     )
 
+    service_approval_link_days = fields.Integer(
+        string="Approval links valid for (days)",
+        default=7,
+        help="How long the link of an estimate sent to a customer for approval stays valid.",
+    )
+
     def _get_concession_account(self):
         """The concessions expense account, created for the chart of accounts when absent."""
         self.ensure_one()
@@ -101,6 +107,11 @@ class ResCompany(models.Model):
                 {"name": self.env._("Customer concessions"), "code": code, "account_type": "expense"}
             )
         return self.dispute_concession_account_id
+
+    @api.constrains("service_approval_link_days")
+    def _check_service_approval_link_days(self):
+        if any(company.service_approval_link_days < 1 for company in self):
+            raise ValidationError(self.env._("An approval link must stay valid at least one day."))
 
     @api.constrains(
         "dispute_unapproved_share",

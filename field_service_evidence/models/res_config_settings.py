@@ -10,6 +10,9 @@ class ResConfigSettings(models.TransientModel):  # pylint: disable=no-wizard-in-
     service_unapproved_posting = fields.Selection(
         related="company_id.service_unapproved_posting", readonly=False
     )
+    service_approval_link_days = fields.Integer(
+        related="company_id.service_approval_link_days", readonly=False
+    )
     dispute_unapproved_share = fields.Float(related="company_id.dispute_unapproved_share", readonly=False)
     dispute_let_go_threshold = fields.Monetary(related="company_id.dispute_let_go_threshold", readonly=False)
     dispute_contest_hours = fields.Float(related="company_id.dispute_contest_hours", readonly=False)

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class ServiceApprovalLine(models.Model):
@@ -18,3 +19,19 @@ class ServiceApprovalLine(models.Model):
     price_unit = fields.Float(string="Unit price", digits="Product Price")
     currency_id = fields.Many2one(related="approval_id.currency_id")
     price_subtotal = fields.Monetary(string="Subtotal")
+    justification = fields.Text(string="Why it is needed")
+    findings = fields.Text(help="The readings that justify the item, as the customer read them.")
+    decision = fields.Selection(
+        [("approved", "Approved"), ("declined", "Declined")],
+        required=True,
+        default="approved",
+        help="The customer's answer on this item.",
+    )
+
+    def _set_decision(self, decision):
+        """The customer keeps or declines an item of the estimate they are about to sign."""
+        if decision not in ("approved", "declined"):
+            raise UserError(self.env._("Choose to keep or to decline the item."))
+        for approval in self.approval_id:
+            approval._check_open_for_signature()
+        self.decision = decision

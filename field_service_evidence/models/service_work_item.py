@@ -6,6 +6,8 @@ APPROVAL_STATUSES = [
     ("approved_after_work", "Approved after work"),
     ("not_approved", "Not approved"),
 ]
+# Reasons that allow work the customer declined: the job cannot wait for a new approval.
+OVERRIDING_REASONS = ("emergency", "safety")
 
 
 class ServiceWorkItem(models.Model):
@@ -162,15 +164,35 @@ class ServiceWorkItem(models.Model):
 
     def action_mark_done(self):
         self._check_can_mark_done()
+        for item in self.filtered(lambda item: item.state == "declined"):
+            item.task_id.message_post(
+                body=self.env._(
+                    "“%(item)s” was done although the customer declined it: %(reason)s.",
+                    item=item.name,
+                    reason=item.task_id._get_start_reason_label(),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
         self.write({"state": "done", "done_at": fields.Datetime.now()})
         return True
 
+    def action_propose_again(self):
+        """A declined item offered to the customer again, for a new approval."""
+        if any(item.state != "declined" for item in self):
+            raise UserError(self.env._("Only a declined item can be proposed again."))
+        self.state = "proposed"
+        return True
+
     def _check_can_mark_done(self):
-        declined = self.filtered(lambda item: item.state == "declined")
+        declined = self.filtered(
+            lambda item: item.state == "declined"
+            and item.task_id.start_without_approval_reason not in OVERRIDING_REASONS
+        )
         if declined:
             raise UserError(
                 self.env._(
-                    "The customer declined “%s”: it cannot be marked done.",
+                    "The customer declined “%s”: it cannot be done without a new approval (propose "
+                    "it again and send it), or an emergency or safety reason given on the job.",
                     declined[0].name,
                 )
             )

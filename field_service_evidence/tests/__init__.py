@@ -18,3 +18,5 @@ from . import test_tours
 from . import test_concession_integrity
 from . import test_seed_story_rpc
 from . import test_dispute_owner
+from . import test_remote_approval
+from . import test_remote_approval_tour
