@@ -166,7 +166,7 @@ class ProjectTask(models.Model):
                 "No justification for: %s. Say why each was needed.", ", ".join(unjustified.mapped("name"))
             )
         if self.started_without_approval:
-            reason = self._get_start_reason_label()
+            reason = dict(START_REASONS).get(self.start_without_approval_reason)
             gaps["prior_approval"] = (
                 self.env._("Work started before any approval (reason given: %s).", reason)
                 if reason
@@ -191,11 +191,6 @@ class ProjectTask(models.Model):
         if not items.filtered(lambda item: item.state == "done"):
             gaps["work_recorded"] = self.env._("No work item done: record the parts and labour used.")
         return gaps
-
-    def _get_start_reason_label(self):
-        self.ensure_one()
-        reasons = self._fields["start_without_approval_reason"]._description_selection(self.env)
-        return dict(reasons).get(self.start_without_approval_reason)
 
     def action_send_for_approval(self):
         """The job's proposed items, as an estimate to send the customer for a remote signature."""

@@ -1,13 +1,13 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .project_task import START_REASONS
+
 APPROVAL_STATUSES = [
     ("approved_before_work", "Approved before work"),
     ("approved_after_work", "Approved after work"),
     ("not_approved", "Not approved"),
 ]
-# Reasons that allow work the customer declined: the job cannot wait for a new approval.
-OVERRIDING_REASONS = ("emergency", "safety")
 
 
 class ServiceWorkItem(models.Model):
@@ -90,6 +90,14 @@ class ServiceWorkItem(models.Model):
         copy=False,
     )
     done_at = fields.Datetime(readonly=True, copy=False)
+    declined_override_reason = fields.Selection(
+        # only what cannot wait for a new approval overrides the customer's refusal
+        [reason for reason in START_REASONS if reason[0] in ("emergency", "safety")],
+        string="Reason to do it although declined",
+        tracking=True,
+        copy=False,
+        help="The customer declined this item, but it cannot wait for a new approval.",
+    )
     approval_id = fields.Many2one(
         "service.approval",
         string="Effective approval",
@@ -169,7 +177,9 @@ class ServiceWorkItem(models.Model):
                 body=self.env._(
                     "“%(item)s” was done although the customer declined it: %(reason)s.",
                     item=item.name,
-                    reason=item.task_id._get_start_reason_label(),
+                    reason=dict(item._fields["declined_override_reason"]._description_selection(self.env))[
+                        item.declined_override_reason
+                    ],
                 ),
                 subtype_xmlid="mail.mt_note",
             )
@@ -184,15 +194,12 @@ class ServiceWorkItem(models.Model):
         return True
 
     def _check_can_mark_done(self):
-        declined = self.filtered(
-            lambda item: item.state == "declined"
-            and item.task_id.start_without_approval_reason not in OVERRIDING_REASONS
-        )
+        declined = self.filtered(lambda item: item.state == "declined" and not item.declined_override_reason)
         if declined:
             raise UserError(
                 self.env._(
-                    "The customer declined “%s”: it cannot be done without a new approval (propose "
-                    "it again and send it), or an emergency or safety reason given on the job.",
+                    "The customer declined “%s”: it cannot be marked done without a new approval "
+                    "(propose it again and send it), or an emergency or safety reason given on the item.",
                     declined[0].name,
                 )
             )

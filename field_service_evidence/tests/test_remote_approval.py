@@ -229,8 +229,12 @@ class TestTheCustomerSigns(RemoteApprovalCase):
             cleaning.action_mark_done()
         self.assertEqual(cleaning.state, "declined")
 
-        # an emergency reason allows it, and says so on the job
-        task.start_without_approval_reason = "safety"
+        # the emergency that let the job start does not override the customer's refusal
+        task.start_without_approval_reason = "emergency"
+        with self.assertRefused(UserError, "customer declined “Coil cleaning”"):
+            cleaning.action_mark_done()
+        # a safety reason given on the item itself does, and the job says so
+        cleaning.declined_override_reason = "safety"
         cleaning.action_mark_done()
         self.assertEqual(cleaning.state, "done")
         self.assertIn("although the customer declined it", task.message_ids[0].body)
