@@ -1,1 +1,2 @@
+from . import portal_evidence
 from . import portal
