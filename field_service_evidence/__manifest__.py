@@ -30,6 +30,7 @@
         "views/invoice_dispute_call_views.xml",
         "views/invoice_dispute_views.xml",
         "views/res_config_settings_views.xml",
+        "views/portal_evidence_templates.xml",
         "views/invoice_dispute_portal_templates.xml",
         "views/service_approval_portal_templates.xml",
         "views/invoice_dispute_concession_views.xml",

@@ -1,11 +1,12 @@
 from odoo import Command, http
-from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
+from .portal_evidence import EvidencePortal
 
-class DisputePortal(CustomerPortal):
+
+class DisputePortal(EvidencePortal):
     """The customer's side of invoice disputes: their disputes under /my, and a form to
     dispute a posted invoice from its portal page."""
 
@@ -30,7 +31,7 @@ class DisputePortal(CustomerPortal):
         return {
             "date": {"label": request.env._("Newest"), "order": "opened_date desc, id desc"},
             "name": {"label": request.env._("Reference"), "order": "name desc"},
-            "stage": {"label": request.env._("Stage"), "order": "stage_id, opened_date desc"},
+            "stage": {"label": request.env._("Status"), "order": "stage_id, opened_date desc"},
         }
 
     @http.route(["/my/disputes", "/my/disputes/page/<int:page>"], type="http", auth="user", website=True)
@@ -88,6 +89,8 @@ class DisputePortal(CustomerPortal):
             # the chatter posts with the dispute's token: the customer may write on it
             # without write access, as on Odoo's own portal documents
             "token": dispute._portal_ensure_token(),
+            # the evidence of the disputed lines, with the invoice's token the page links with
+            **self._service_evidence_values(dispute.invoice_id, dispute.invoice_id._portal_ensure_token()),
         }
         return self._get_page_view_values(
             dispute, access_token, values, "my_disputes_history", False, **kwargs
@@ -151,6 +154,7 @@ class DisputePortal(CustomerPortal):
                 "disputed_lines": disputed,
                 "errors": errors,
                 "form": form or {},
+                **self._service_evidence_values(invoice_sudo, access_token),
             }
         )
         return request.render("field_service_evidence.portal_invoice_dispute_form", values)

@@ -249,17 +249,22 @@ class AccountMove(models.Model):
     def _service_evidence_report_data(self):
         """Evidence of every linked line of these invoices, read in one batch for the report.
 
-        :return: {line id: {"approval", "approval_before", "readings", "justification", "hash"}}
+        :return: {line id: {"approval", "status", "readings", "photos", "justification", "stale",
+            "hash"}}; "photos" are the readings' photos that are images
         """
         lines = self.invoice_line_ids.filtered("service_work_item_id")
         # Touch the related records once on the whole set so the ORM reads them in batches.
         lines.service_work_item_id.approval_id.mapped("decided_at")
         lines.service_work_item_id.reading_ids.mapped("finding")
+        lines.service_work_item_id.reading_ids.photo_ids.mapped("mimetype")
         return {
             line.id: {
                 "approval": line.service_approval_id,
                 "status": line.service_approval_status,
                 "readings": line.service_work_item_id.reading_ids,
+                "photos": line.service_work_item_id.reading_ids.photo_ids.filtered(
+                    lambda photo: (photo.mimetype or "").startswith("image/")
+                ),
                 "justification": line.service_justification,
                 "stale": line.service_approval_stale,
                 "hash": line.service_evidence_hash,

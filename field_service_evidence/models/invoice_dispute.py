@@ -148,6 +148,17 @@ class InvoiceDispute(models.Model):
         compute="_compute_is_ready_to_resolve",
         help="The dispute is in the last open stage (Proposal): resolving it is the next step.",
     )
+    customer_status = fields.Selection(
+        [
+            ("received", "Received"),
+            ("in_review", "Being reviewed"),
+            ("resolved", "Resolved"),
+            ("withdrawn", "Withdrawn"),
+        ],
+        compute="_compute_customer_status",
+        help="Where the dispute stands in the customer's words: the portal shows it, never the "
+        "team's own stages.",
+    )
     technician_id = fields.Many2one(
         "res.users",
         compute="_compute_technician_id",
@@ -395,6 +406,20 @@ class InvoiceDispute(models.Model):
         )
         for dispute in self:
             dispute.is_ready_to_resolve = bool(last_open) and dispute.stage_id == last_open
+
+    @api.depends("stage_id.is_closing", "stage_id.is_cancel", "resolution")
+    def _compute_customer_status(self):
+        first_stage = self._default_stage_id()
+        for dispute in self:
+            stage = dispute.stage_id
+            if stage.is_cancel or (stage.is_closing and dispute.resolution == "withdrawn"):
+                dispute.customer_status = "withdrawn"
+            elif stage.is_closing:
+                dispute.customer_status = "resolved"
+            elif not stage or stage == first_stage:
+                dispute.customer_status = "received"
+            else:
+                dispute.customer_status = "in_review"
 
     @api.depends("line_ids.task_id.user_ids")
     def _compute_technician_id(self):

@@ -49,11 +49,17 @@ def create_invoiced_job(env, n_items, readings_per_item=3, post=True):
             "work_item_ids": [Command.set(items.ids)],
         }
     )
+    return approve_do_and_invoice(approval, post=post)
+
+
+def approve_do_and_invoice(approval, post=True):
+    """The customer approves before the work; the job's items are done, the job completed and
+    invoiced (the invoice posted unless ``post`` is false)."""
     approval.action_approve()
-    task.action_start_work()
-    items.action_mark_done()
-    task.action_complete_work()
-    invoice = task._create_service_invoices()
+    approval.task_id.action_start_work()
+    approval.work_item_ids.action_mark_done()
+    approval.task_id.action_complete_work()
+    invoice = approval.task_id._create_service_invoices()
     if post:
         invoice.action_post()
     return invoice

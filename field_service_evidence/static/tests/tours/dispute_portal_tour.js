@@ -23,12 +23,12 @@ registry.category("web_tour.tours").add("fse_dispute_portal_tour", {
         },
         {
             content: "Tick the first line not disputed yet",
-            trigger: ".o_dispute_form_lines tr.o_dispute_line_open:first input[type='checkbox']",
+            trigger: ".o_dispute_form_lines .o_dispute_line_open:first input[type='checkbox']",
             run: "check",
         },
         {
             content: "Give the reason for that line",
-            trigger: ".o_dispute_form_lines tr.o_dispute_line_open:first input[name^='reason_']",
+            trigger: ".o_dispute_form_lines .o_dispute_line_open:first input[name^='reason_']",
             run: "edit Not replaced",
         },
         {
