@@ -86,12 +86,13 @@ class EvidencePortal(PortalAccount):
         if not tasks:
             return request.redirect(invoice_sudo.get_portal_url())
         # sudo: the customer reads neither jobs nor reports; the invoice access was checked
-        # above and only the jobs its own lines bill are printed.
+        # above and only the jobs its own lines bill are printed, in the customer's version
+        # (no evidence score nor what the record lacks: the company's own review).
         pdf, _format = (
             request.env["ir.actions.report"]
             .sudo()
             .with_company(invoice_sudo.company_id)
-            ._render_qweb_pdf(SERVICE_RECORD_REPORT, tasks.ids)
+            ._render_qweb_pdf(SERVICE_RECORD_REPORT, tasks.ids, data={"customer_version": True})
         )
         reference = re.sub(r"[^\w-]+", "_", invoice_sudo.name)
         filename = f"Service record - {reference}.pdf"

@@ -260,6 +260,9 @@ class TestPortalEvidence(HttpCase):
         self.assertServiceRecord(response)
         self.assertNotIn("Boiler at 3 Oak Road", response.text)
         self.assertIn(APPROVER, response.text)
+        # the customer's copy: the company's own review of the record stays inside
+        self.assertNotIn("Evidence score", response.text)
+        self.assertNotIn("What this record lacks", response.text)
 
     # Another customer -----------------------------------------------------------
 
