@@ -460,7 +460,10 @@ class InvoiceDispute(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         disputes = super().create(vals_list)
-        # numbered once valid: a refused dispute uses up no number
+        # Numbered once valid, the database's constraints and the invoice's update included (the
+        # flush runs them), from a gapless sequence drawn in this transaction: a dispute refused,
+        # or retried after a concurrent update, uses up no number.
+        self.env.flush_all()
         for dispute in disputes.filtered(lambda dispute: dispute.name == "/"):
             dispute.name = self.env["ir.sequence"].next_by_code("invoice.dispute") or "/"
         disputes._schedule_call()

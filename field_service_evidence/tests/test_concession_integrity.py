@@ -414,9 +414,7 @@ class TestConcessionConcurrency(TransactionCase):
     def _delete_committed(self):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            disputes = env["invoice.dispute"].search(
-                [("line_ids.move_line_id", "=", self.committed["invoice_line"])]
-            ) | env["invoice.dispute"].browse(self.committed["dispute"])
+            disputes = env["invoice.dispute"].search([("invoice_id", "=", self.committed["invoice"])])
             concessions = disputes.concession_ids
             moves = concessions.move_id | env["account.move"].browse(self.committed["invoice"])
             moves |= (
@@ -568,6 +566,45 @@ class TestConcessionConcurrency(TransactionCase):
         self.assertEqual(self._count("SELECT count(*) FROM account_move WHERE concession_dispute_id = %s"), 0)
 
     @mute_logger("odoo.sql_db", "odoo.service.model")
+    @mute_logger("odoo.sql_db", "odoo.service.model")
+    def test_disputes_opened_at_once_are_numbered_without_a_gap(self):
+        """Two customers' disputes of lines of one invoice, at once: the one whose transaction is
+        retried (both mark the invoice disputed) does not leave a hole in the numbers."""
+        with self.registry.cursor() as cr:
+            env = self._committed_env(cr)
+            dispute = env["invoice.dispute"].browse(self.committed["dispute"])
+            dispute.stage_id = env.ref("field_service_evidence.dispute_stage_cancelled")
+            invoice = env["account.move"].browse(self.committed["invoice"])
+            invoice.button_draft()
+            invoice.write(
+                {"invoice_line_ids": [Command.create({"name": "Coil cleaning", "price_unit": 90.0})]}
+            )
+            invoice.action_post()
+            line_ids = invoice.invoice_line_ids.ids
+            last = int(dispute.name[-4:])
+
+        def open_dispute(line_id):
+            def call(env):
+                env(user=self.admin_id)["invoice.dispute"].create(
+                    {
+                        "invoice_id": self.committed["invoice"],
+                        "line_ids": [Command.create({"move_line_id": line_id})],
+                    }
+                )
+
+            return call
+
+        self.assertEqual(self._run_at_once([open_dispute(line_id) for line_id in line_ids]), [])
+        with self.registry.cursor() as cr:
+            names = (
+                api.Environment(cr, SUPERUSER_ID, {})["invoice.dispute"]
+                .search(
+                    [("invoice_id", "=", self.committed["invoice"]), ("id", "!=", self.committed["dispute"])]
+                )
+                .mapped("name")
+            )
+        self.assertEqual(sorted(int(name[-4:]) for name in names), [last + 1, last + 2])
+
     def test_two_disputes_of_the_same_line_at_once_make_one(self):
         with self.registry.cursor() as cr:
             env = self._committed_env(cr)

@@ -527,6 +527,21 @@ class TestDisputeStages(DisputeCase):
         with self.assertRefused(ValidationError, "already disputed"):
             self.env["invoice.dispute.line"].create({"dispute_id": first.id, "move_line_id": line.id})
 
+    def test_a_refused_dispute_uses_up_no_number(self):
+        """An auditor reads the numbers as a gapless list: a dispute refused (its line is
+        already disputed; an amount above the line's total) leaves no hole."""
+        invoice = self._invoice(self._job(self.capacitor_product, self.labour_product))
+        first_line, second_line = self._lines(invoice)
+        first = self._open_dispute(invoice, lines=first_line)
+        with self.assertRefused(ValidationError, "a line is disputed once"):
+            self._open_dispute(invoice, lines=first_line)
+        vals = invoice._prepare_dispute_vals(second_line)
+        vals["line_ids"][0][2]["disputed_amount"] = 10_000.0
+        with self.assertRefused(ValidationError, "more than the line's total"):
+            self.env["invoice.dispute"].with_user(self.dispute_user).create(vals)
+        second = self._open_dispute(invoice, lines=second_line)
+        self.assertEqual(int(second.name[-4:]), int(first.name[-4:]) + 1)
+
 
 @tagged("post_install", "-at_install")
 class TestDisputeAccess(DisputeCase):
