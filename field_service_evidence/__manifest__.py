@@ -5,8 +5,6 @@
     "version": "18.0.1.0.0",
     "category": "Services/Project",
     "author": "field_service_evidence developers",
-    "website": "https://github.com/field-service-evidence/field_service_evidence",
-    "maintainers": ["field-service-evidence"],
     "license": "LGPL-3",
     "development_status": "Alpha",
     "depends": ["account", "project", "portal"],
