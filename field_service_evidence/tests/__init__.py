@@ -20,3 +20,4 @@ from . import test_seed_story_rpc
 from . import test_dispute_owner
 from . import test_remote_approval
 from . import test_remote_approval_tour
+from . import test_i18n
