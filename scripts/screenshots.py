@@ -1,11 +1,11 @@
 """Screenshots of the main screens for the README, taken from a running `make run` server.
 
 Run it with `bash scripts/screenshots.sh` while `make run` serves the demo database. It drives
-headless Chromium through the DevTools protocol and writes docs/screenshots/<name>.png.
+headless Chromium through the DevTools protocol and writes field_service_evidence/static/description/<name>.png (the README and the Apps page show them).
 
 Settings (environment): FSE_URL (http://localhost:8069), FSE_DB (fse_demo), FSE_LOGIN and
 FSE_PASSWORD (admin / admin), FSE_PORTAL_PASSWORD (the demo customer's portal password, set
-by this script), FSE_CHROMIUM (/usr/bin/chromium), FSE_SHOTS_DIR (docs/screenshots).
+by this script), FSE_CHROMIUM (/usr/bin/chromium), FSE_SHOTS_DIR (field_service_evidence/static/description).
 Arguments: the names of the screens to take (all when none).
 """
 
@@ -387,7 +387,7 @@ def main(names):
         sessions["portal"] = odoo.session(
             odoo.ensure_portal_user(PORTAL_PARTNER, portal_password), portal_password
         )
-    out_dir = Path(os.environ.get("FSE_SHOTS_DIR", ROOT / "docs" / "screenshots"))
+    out_dir = Path(os.environ.get("FSE_SHOTS_DIR", ROOT / MODULE / "static" / "description"))
     out_dir.mkdir(parents=True, exist_ok=True)
     browser = Chromium(os.environ.get("FSE_CHROMIUM", "/usr/bin/chromium"))
     try:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's screenshots (docs/screenshots/), taken from a running `make run` server:
+# The README's screenshots (field_service_evidence/static/description/), taken from a running `make run` server:
 #   make run                      # in another terminal, then
 #   bash scripts/screenshots.sh   # or: bash scripts/screenshots.sh portal walkthrough
 # FSE_URL (http://localhost:8069) and FSE_DB (fse_demo) name the server; see scripts/screenshots.py.
