@@ -3,6 +3,9 @@ measure of queries and time from a cold cache, and the printed tables."""
 
 import argparse
 import contextlib
+import re
+import subprocess
+import tempfile
 import time
 
 import odoo
@@ -37,6 +40,34 @@ def rolled_back_env(args):
             yield api.Environment(cr, SUPERUSER_ID, {})
         finally:
             cr.rollback()
+
+
+@contextlib.contextmanager
+def report_server(env):
+    """Odoo's HTTP server in a thread of this process, on the configured port, and the
+    reports pointed at it: wkhtmltopdf fetches the report's styles and fonts from it, as it
+    does from a running server (without them the PDF has neither the layout nor the page
+    count a customer gets). ``report.url`` is set in ``env``'s transaction, rolled back."""
+    from odoo.http import root
+    from odoo.service import server
+
+    server.load_server_wide_modules()
+    threaded = server.ThreadedServer(root)
+    threaded.http_spawn()
+    env["ir.config_parameter"].set_param("report.url", f"http://127.0.0.1:{threaded.port}")
+    try:
+        yield
+    finally:
+        threaded.httpd.shutdown()
+
+
+def pdf_pages(pdf):
+    """The number of pages of the PDF document ``pdf`` (bytes), as pdfinfo reads it."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        info = subprocess.run(["pdfinfo", file.name], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
 
 
 def measure(env, func, repeat=3, clear_registry_cache=False):

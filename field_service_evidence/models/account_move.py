@@ -1,7 +1,11 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.image import image_data_uri
 
 UNAPPROVED = ("approved_after_work", "not_approved")
+# Hex characters of a line's fingerprint printed under it on the invoice with evidence: enough
+# to find its full fingerprint in the list at the end (one chance in four billion to share).
+SEAL_LENGTH = 8
 
 
 class AccountMove(models.Model):
@@ -250,13 +254,20 @@ class AccountMove(models.Model):
         """Evidence of every linked line of these invoices, read in one batch for the report.
 
         :return: {line id: {"approval", "status", "readings", "photos", "justification", "stale",
-            "hash"}}; "photos" are the readings' photos that are images
+            "hash", "seal", "signature"}}: ``photos`` are the readings' photos that are images (the
+            portal shows them); ``seal`` is the start of the fingerprint, printed under the line
+            (the full fingerprints are listed once, at the end of the invoice); ``signature`` the
+            approval's signature as an image URL, encoded once per approval.
         """
         lines = self.invoice_line_ids.filtered("service_work_item_id")
         # Touch the related records once on the whole set so the ORM reads them in batches.
-        lines.service_work_item_id.approval_id.mapped("decided_at")
+        approvals = lines.service_work_item_id.approval_id
+        approvals.mapped("decided_at")
         lines.service_work_item_id.reading_ids.mapped("finding")
         lines.service_work_item_id.reading_ids.photo_ids.mapped("mimetype")
+        signatures = {
+            approval.id: approval.signature and image_data_uri(approval.signature) for approval in approvals
+        }
         return {
             line.id: {
                 "approval": line.service_approval_id,
@@ -268,6 +279,20 @@ class AccountMove(models.Model):
                 "justification": line.service_justification,
                 "stale": line.service_approval_stale,
                 "hash": line.service_evidence_hash,
+                "seal": (line.service_evidence_hash or "")[:SEAL_LENGTH],
+                "signature": signatures.get(line.service_approval_id.id, False),
             }
             for line in lines
         }
+
+    def _service_evidence_fingerprints(self, evidence):
+        """The sealed lines of this invoice among ``evidence`` (the report's data), in the
+        invoice's order, for the list of full fingerprints at the end of the document."""
+        self.ensure_one()
+        return self.invoice_line_ids.sorted(lambda line: (line.sequence, line.id)).filtered(
+            lambda line: evidence.get(line.id, {}).get("hash")
+        )
+
+    def _service_approval_method_labels(self):
+        """How an approval was given, in the words of the document's language (``self``'s)."""
+        return dict(self.env["service.approval"]._fields["method"]._description_selection(self.env))
