@@ -12,15 +12,6 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 CLAUSE_SEPARATOR = re.compile(r"\s*[:;]\s+")
 NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?!\.?\d)")
 OUTCOMES = [("upheld", "Upheld"), ("reduced", "Reduced"), ("waived", "Waived")]
-APPROVAL_METHOD_PHRASES = {
-    "signature": "by signature",
-    "in_person": "in person",
-    "phone": "by phone",
-    "sms": "by text message",
-    "email": "by e-mail",
-    "portal": "on our customer portal",
-    "remote_signature": "with your signature on the estimate we sent you",
-}
 
 
 class InvoiceDisputeLine(models.Model):
@@ -322,6 +313,18 @@ class InvoiceDisputeLine(models.Model):
                 kept.extend(f"{clause[:1].upper()}{clause[1:].rstrip('.!?')}." for clause in left)
         return " ".join(kept)
 
+    def _approval_method_phrase(self, method):
+        """How the customer approved, as the script says it: "You approved this <phrase>"."""
+        return {
+            "signature": self.env._("by signature"),
+            "in_person": self.env._("in person"),
+            "phone": self.env._("by phone"),
+            "sms": self.env._("by text message"),
+            "email": self.env._("by e-mail"),
+            "portal": self.env._("on our customer portal"),
+            "remote_signature": self.env._("with your signature on the estimate we sent you"),
+        }.get(method, method)
+
     def _approval_sentence(self, approval):
         """When and how the customer approved the line's work, or that they did not."""
         if not approval:
@@ -329,7 +332,7 @@ class InvoiceDisputeLine(models.Model):
         tz = self._walkthrough_tz()
         decided = fields.Datetime.context_timestamp(self.with_context(tz=tz), approval.decided_at)
         params = {
-            "method": APPROVAL_METHOD_PHRASES.get(approval.method, approval.method),
+            "method": self._approval_method_phrase(approval.method),
             "time": format_time(self.env, decided.time(), tz=tz, time_format="short"),
             "date": format_date(self.env, decided, date_format="MMMM d"),
         }
