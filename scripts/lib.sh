@@ -78,7 +78,8 @@ odoo_revision() {
 ensure_venv() {
     "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || die "Odoo 18 needs Python 3.10 or later ($PYTHON is older)."
     local key
-    key=$({ "$PYTHON" -VV; cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements-dev.txt"; } | sha256sum | cut -c1-12)
+    key=$({ "$PYTHON" -VV; cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements-dev.txt" "$ROOT/constraints.txt"; } \
+        | sha256sum | cut -c1-12)
     VENV="$CACHE_DIR/venv-$key"
     if [ ! -f "$VENV/.complete" ]; then
         log "Building the virtualenv $VENV (once per set of requirements)"
@@ -92,7 +93,8 @@ ensure_venv() {
         grep -vi '^python-ldap' "$ODOO_SRC/requirements.txt" >"$tmp/requirements.txt"
         # Odoo 18's pinned cbor2 imports pkg_resources in its build: setuptools<70.
         echo 'setuptools<70' >"$tmp/build-constraints.txt"
-        "$VENV/bin/pip" install -q --build-constraint "$tmp/build-constraints.txt" \
+        # constraints.txt pins what Odoo leaves open where its own pins need it (gevent).
+        "$VENV/bin/pip" install -q --build-constraint "$tmp/build-constraints.txt" -c "$ROOT/constraints.txt" \
             -r "$tmp/requirements.txt" -r "$ROOT/requirements-dev.txt"
         rm -rf "$tmp"
         touch "$VENV/.complete"
