@@ -104,3 +104,12 @@ def print_table(headers, rows, title=None):
         if index == 0:
             print("-+-".join("-" * width for width in widths))
     print()
+
+
+@contextlib.contextmanager
+def committed_env(args):
+    """A superuser environment as ``rolled_back_env``'s, committed at the end: the data a
+    benchmark serves to a running server (bench/load.py)."""
+    with rolled_back_env(args) as env:
+        yield env
+        env.cr.commit()

@@ -78,7 +78,8 @@ odoo_revision() {
 ensure_venv() {
     "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || die "Odoo 18 needs Python 3.10 or later ($PYTHON is older)."
     local key
-    key=$({ "$PYTHON" -VV; cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements-dev.txt"; } | sha256sum | cut -c1-12)
+    key=$({ "$PYTHON" -VV; cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements-dev.txt" "$ROOT/constraints.txt"; } \
+        | sha256sum | cut -c1-12)
     VENV="$CACHE_DIR/venv-$key"
     if [ ! -f "$VENV/.complete" ]; then
         log "Building the virtualenv $VENV (once per set of requirements)"
@@ -92,7 +93,8 @@ ensure_venv() {
         grep -vi '^python-ldap' "$ODOO_SRC/requirements.txt" >"$tmp/requirements.txt"
         # Odoo 18's pinned cbor2 imports pkg_resources in its build: setuptools<70.
         echo 'setuptools<70' >"$tmp/build-constraints.txt"
-        "$VENV/bin/pip" install -q --build-constraint "$tmp/build-constraints.txt" \
+        # constraints.txt pins what Odoo leaves open where its own pins need it (gevent).
+        "$VENV/bin/pip" install -q --build-constraint "$tmp/build-constraints.txt" -c "$ROOT/constraints.txt" \
             -r "$tmp/requirements.txt" -r "$ROOT/requirements-dev.txt"
         rm -rf "$tmp"
         touch "$VENV/.complete"
@@ -102,7 +104,12 @@ ensure_venv() {
 }
 
 write_config() {
-    # write_config FILE DB HTTP_PORT: an Odoo configuration for this checkout.
+    # write_config FILE DB HTTP_PORT [WORKERS]: an Odoo configuration for this checkout.
+    # WORKERS > 0 serves as in production: that many HTTP worker processes, one cron
+    # worker, and the gevent process for websockets (live notifications, chat) on
+    # FSE_GEVENT_PORT (default HTTP_PORT + 3). FSE_PROXY_MODE=1 trusts the X-Forwarded-*
+    # headers of a reverse proxy (README, "Deploying").
+    local workers=${4:-0}
     cat >"$1" <<CONF
 [options]
 addons_path = $ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ROOT
@@ -111,10 +118,26 @@ db_user = $DB_USER
 dbfilter = ^$2\$
 http_port = $3
 http_interface = 127.0.0.1
-gevent_port = $(($3 + 3))
+gevent_port = ${FSE_GEVENT_PORT:-$(($3 + 3))}
 without_demo = False
 list_db = False
+proxy_mode = $([ "${FSE_PROXY_MODE:-0}" = 1 ] && echo True || echo False)
+workers = $workers
 CONF
+    if [ "$workers" -gt 0 ]; then
+        # A request may use 2 min of CPU and 4 min in all (the PDF of a 200-line invoice with
+        # its evidence takes seconds, not minutes); a worker above 2 GiB is recycled after
+        # its request, above 2.5 GiB at once; each recycles after 8192 requests.
+        cat >>"$1" <<CONF
+max_cron_threads = 1
+limit_time_cpu = 120
+limit_time_real = 240
+limit_time_real_cron = 600
+limit_memory_soft = 2147483648
+limit_memory_hard = 2684354560
+limit_request = 8192
+CONF
+    fi
 }
 
 FILESTORE="${HOME}/.local/share/Odoo/filestore"
