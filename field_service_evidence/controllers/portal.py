@@ -34,7 +34,13 @@ class DisputePortal(EvidencePortal):
             "stage": {"label": request.env._("Status"), "order": "stage_id, opened_date desc"},
         }
 
-    @http.route(["/my/disputes", "/my/disputes/page/<int:page>"], type="http", auth="user", website=True)
+    @http.route(
+        ["/my/disputes", "/my/disputes/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
     def portal_my_disputes(self, page=1, sortby=None, **kw):
         values = self._prepare_portal_layout_values()
         Dispute = request.env["invoice.dispute"]
@@ -106,6 +112,8 @@ class DisputePortal(EvidencePortal):
         auth="public",
         methods=["GET", "POST"],
         website=True,
+        # showing the form only reads; sending it creates the dispute
+        readonly=lambda _controller: request.httprequest.method == "GET",
     )
     def portal_invoice_dispute(self, invoice_id, access_token=None, **post):
         try:

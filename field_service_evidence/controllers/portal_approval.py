@@ -14,7 +14,8 @@ class ApprovalPortal(CustomerPortal):
         """The approval, with sudo, when the link's token is its own (or the user may read it)."""
         return self._document_check_access("service.approval", approval_id, access_token)
 
-    @http.route("/my/approvals/<int:approval_id>", type="http", auth="public", website=True)
+    # reading the estimate writes nothing (a sent estimate has its token): a replica may serve it
+    @http.route("/my/approvals/<int:approval_id>", type="http", auth="public", website=True, readonly=True)
     def portal_approval_page(self, approval_id, access_token=None, **kw):
         try:
             approval_sudo = self._approval_check_access(approval_id, access_token)

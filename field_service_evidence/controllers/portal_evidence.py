@@ -59,12 +59,21 @@ class EvidencePortal(PortalAccount):
         stream = request.env["ir.binary"]._get_image_stream_from(record, field_name, width=size, height=size)
         return stream.get_response()
 
-    @http.route("/my/invoices/<int:invoice_id>/evidence/photo/<int:photo_id>", type="http", auth="public")
+    # The evidence pages only read: Odoo 18 may serve them from a database replica.
+    @http.route(
+        "/my/invoices/<int:invoice_id>/evidence/photo/<int:photo_id>",
+        type="http",
+        auth="public",
+        readonly=True,
+    )
     def portal_invoice_evidence_photo(self, invoice_id, photo_id, access_token=None, **kw):
         return self._service_evidence_image(invoice_id, access_token, "photos", photo_id, "raw")
 
     @http.route(
-        "/my/invoices/<int:invoice_id>/evidence/photo/<int:photo_id>/thumbnail", type="http", auth="public"
+        "/my/invoices/<int:invoice_id>/evidence/photo/<int:photo_id>/thumbnail",
+        type="http",
+        auth="public",
+        readonly=True,
     )
     def portal_invoice_evidence_thumbnail(self, invoice_id, photo_id, access_token=None, **kw):
         return self._service_evidence_image(
@@ -72,12 +81,21 @@ class EvidencePortal(PortalAccount):
         )
 
     @http.route(
-        "/my/invoices/<int:invoice_id>/evidence/signature/<int:approval_id>", type="http", auth="public"
+        "/my/invoices/<int:invoice_id>/evidence/signature/<int:approval_id>",
+        type="http",
+        auth="public",
+        readonly=True,
     )
     def portal_invoice_evidence_signature(self, invoice_id, approval_id, access_token=None, **kw):
         return self._service_evidence_image(invoice_id, access_token, "approval", approval_id, "signature")
 
-    @http.route("/my/invoices/<int:invoice_id>/service_record", type="http", auth="public", website=True)
+    @http.route(
+        "/my/invoices/<int:invoice_id>/service_record",
+        type="http",
+        auth="public",
+        website=True,
+        readonly=True,
+    )
     def portal_invoice_service_record(self, invoice_id, access_token=None, **kw):
         invoice_sudo = self._service_evidence_invoice(invoice_id, access_token)
         if not invoice_sudo:
