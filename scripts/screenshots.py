@@ -100,6 +100,15 @@ SCREENS = [
         action=f"{MODULE}.invoice_dispute_action_concessions_to_post",
         ready=".o_list_view .o_list_table, .o_view_nocontent",
     ),
+    Screen(
+        name="apps",
+        caption="The app in Odoo's Apps: its icon and description page (static/description).",
+        width=1440,
+        height=900,
+        url="/odoo/action-base.open_module_tree/{id}",
+        record="base.module_field_service_evidence",
+        ready=".o_form_view .o_field_html iframe, .o_form_view .o_field_html .o_readonly",
+    ),
     phone_page(
         "portal",
         "The customer's dispute on the portal, on a phone.",
