@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from lxml import etree
 
 from odoo import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import FieldServiceCase
@@ -26,13 +26,8 @@ class AccountantCase(ConcessionRpcCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.owner = new_test_user(
-            cls.env,
-            "queue_owner",
-            groups="base.group_user,field_service_evidence.group_dispute_manager",
-            name="Olive Owner",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
+        cls.owner = cls._create_user(
+            "queue_owner", "base.group_user,field_service_evidence.group_dispute_manager", "Olive Owner"
         )
 
     def _approved_concession(self, dispute):

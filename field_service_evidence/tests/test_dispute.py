@@ -33,23 +33,9 @@ class DisputeCase(FieldServiceCase):
                 "taxes_id": [Command.set(cls.tax.ids)],
             }
         )
-        cls.dispute_user = new_test_user(
-            cls.env,
-            "fse_dispute_user",
-            groups=DISPUTE_USER_GROUPS,
-            name="Uma Dispute-User",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.dispute_user = cls._create_user("fse_dispute_user", DISPUTE_USER_GROUPS, "Uma Dispute-User")
         cls.dispute_manager = cls.manager
-        cls.accountant = new_test_user(
-            cls.env,
-            "fse_accountant",
-            groups=ACCOUNTANT_GROUPS,
-            name="Abe Accountant",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.accountant = cls._create_user("fse_accountant", ACCOUNTANT_GROUPS, "Abe Accountant")
         cls.stage_new = cls.env.ref("field_service_evidence.dispute_stage_new")
         cls.stage_review = cls.env.ref("field_service_evidence.dispute_stage_review")
         cls.stage_resolved = cls.env.ref("field_service_evidence.dispute_stage_resolved")

@@ -7,7 +7,7 @@ from xmlrpc.client import Fault
 from odoo import Command
 from odoo.addons.field_service_evidence.models.account_move_line import SEALING_CONTEXT_KEY
 from odoo.exceptions import UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import JUSTIFICATION, FieldServiceCase
 from .invoice_fixtures import create_invoiced_job
@@ -24,14 +24,7 @@ class SealCase(FieldServiceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.accountant = new_test_user(
-            cls.env,
-            "fse_seal_accountant",
-            groups=ACCOUNTANT_GROUPS,
-            name="Alex Accountant",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.accountant = cls._create_user("fse_seal_accountant", ACCOUNTANT_GROUPS, "Alex Accountant")
 
     @staticmethod
     def _sealed_lines(invoice):
