@@ -206,6 +206,17 @@ class FieldServiceCase(TransactionCase):
             task.action_complete_work()
         return task
 
+    def _press_create_invoice(self, tasks, user=None):
+        """The office (or ``user``) presses "Create invoice" on ``tasks``: the draft invoices the
+        returned action opens (a form on the invoice when there is one)."""
+        action = tasks.with_user(user or self.office).action_create_invoice()
+        self.assertEqual(action["res_model"], "account.move")
+        Move = self.env["account.move"]
+        if action.get("res_id"):
+            self.assertEqual(action["views"], [(False, "form")])
+            return Move.browse(action["res_id"])
+        return Move.search(action["domain"])
+
     # Assertions ---------------------------------------------------------------
 
     @contextmanager

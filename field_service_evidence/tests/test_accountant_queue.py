@@ -281,7 +281,7 @@ class EvidenceTabCase(FieldServiceCase):
             item.action_mark_done()
         self._create_approval(after, item).action_approve()
         after.action_complete_work()
-        invoice = (before | after)._create_service_invoices()
+        invoice = self._press_create_invoice(before | after)
         invoice.invoice_line_ids = [Command.create({"name": "Parking permit", "price_unit": 12.0})]
         invoice.with_context(service_unapproved_confirmed=True).action_post()
         return invoice
@@ -309,7 +309,7 @@ class TestEvidenceTabLabels(EvidenceTabCase):
         self._create_reading(task, self.type_insulation, 0.8)
         task.work_item_ids.reading_ids = task.reading_ids
         task.action_complete_work()
-        invoice = task._create_service_invoices()
+        invoice = self._press_create_invoice(task)
 
         self.assertEqual(
             invoice.service_evidence_line_ids.service_findings.splitlines(),

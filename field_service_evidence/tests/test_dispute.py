@@ -65,7 +65,7 @@ class DisputeCase(FieldServiceCase):
         return task
 
     def _invoice(self, task):
-        invoice = task._create_service_invoices()
+        invoice = self._press_create_invoice(task)
         # the posting policy warns about unapproved lines: confirm, as the accountant would
         invoice.with_context(service_unapproved_confirmed=True).action_post()
         self.assertEqual(invoice.state, "posted")
@@ -609,7 +609,7 @@ class TestDisputeBadInput(DisputeCase):
         )
 
     def test_draft_invoice(self):
-        invoice = self._job(self.capacitor_product)._create_service_invoices()
+        invoice = self._press_create_invoice(self._job(self.capacitor_product))
         with self.assertRefused(UserError, "is not posted: only a posted invoice can be disputed"):
             invoice.with_user(self.dispute_user).action_open_dispute()
         with self.assertRefused(ValidationError, "is not posted: only a posted invoice can be disputed"):

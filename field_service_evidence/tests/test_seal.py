@@ -193,7 +193,7 @@ class TestPostingAgain(SealCase):
         line.service_work_item_id.reading_ids.with_user(self.manager).measured_value = 4.9
         invoice.button_draft()
         invoice.button_cancel()
-        again = line.service_task_id._create_service_invoices()
+        again = self._press_create_invoice(line.service_task_id)
         again.action_post()
         self.assertEqual(line.service_evidence_hash, sealed)
         self.assertNotEqual(self._sealed_lines(again).service_evidence_hash, sealed)
@@ -218,7 +218,7 @@ class TestSealedPhotos(SealCase):
         task.approval_ids.attachment_ids = form
         task.work_item_ids.reading_ids = reading
         task.action_complete_work()
-        invoice = task._create_service_invoices()
+        invoice = self._press_create_invoice(task)
         invoice.action_post()
         self.assertEqual(self._verify(invoice)["type"], "success")
         return invoice, meter, form

@@ -181,7 +181,7 @@ class TestWhatTheTechnicianReads(FieldServiceCase):
     def test_create_invoice_has_something_to_bill(self):
         task = self._documented_job()
         self.assertTrue(task.service_can_invoice)
-        invoice = task._create_service_invoices()
+        invoice = self._press_create_invoice(task)
         self.assertFalse(task.service_can_invoice, "every done item is invoiced")
         invoice.button_cancel()
         self.assertTrue(task.service_can_invoice, "a cancelled invoice bills nothing")
