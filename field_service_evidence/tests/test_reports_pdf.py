@@ -5,11 +5,12 @@ import tempfile
 from odoo.tests import HttpCase, tagged
 
 from .invoice_fixtures import create_invoiced_job
+from .test_dispute import DisputeCase
 from .test_dispute_pack import CUSTOMER_PACK, PACK
 
 
 @tagged("post_install", "-at_install")
-class TestEvidencePdf(HttpCase):
+class TestEvidencePdf(DisputeCase, HttpCase):
     """Real PDFs through wkhtmltopdf: an HttpCase, so the server it fetches styles from runs."""
 
     def _render_pdf(self, report, records):
@@ -39,13 +40,12 @@ class TestEvidencePdf(HttpCase):
         self.assertGreater(self._page_count(long_pdf), 2)
 
     def test_service_record_pdf(self):
-        task = self.env.ref("field_service_evidence.demo_task_capacitor")
-        pdf = self._render_pdf("field_service_evidence.action_report_service_record", task)
-        self.assertGreaterEqual(self._page_count(pdf), 1)
+        pdf = self._render_pdf("field_service_evidence.action_report_service_record", self._documented_job())
+        self.assertEqual(self._page_count(pdf), 1)
 
     def test_dispute_pack_pdf(self):
         """The full pack and the customer's: each of their documents is converted."""
-        dispute = self.env.ref("field_service_evidence.demo_dispute_water_heater")
+        dispute = self._resolved_dispute()
         for report in (PACK, CUSTOMER_PACK):
             with self.subTest(report=report):
                 # The summary, the invoice and the service record each start on a page of their own.
