@@ -39,17 +39,14 @@ class TestDemoData(TransactionCase):
         self.assertEqual(set(task.work_item_ids.mapped("approval_status")), {"approved_before_work"})
 
     def test_the_other_jobs_each_lack_something(self):
-        # The emergency: no diagnosis written and started before any approval:
-        # 100 − 10 (diagnosis) − 20 (approval before work) = 70.
+        # The emergency, started before any approval and acknowledged after the work:
+        # 100 − 20 (approval before work) = 80.
         leak = self.demo("task_started_before_approval")
         self.assertTrue(leak.started_without_approval)
-        self.assertEqual(leak.evidence_score, 70)
+        self.assertEqual(leak.evidence_score, 80)
         self.assertEqual(
-            leak.evidence_gaps.splitlines(),
-            [
-                "No diagnosis: say what you found and why it fails.",
-                "Work started before any approval (reason given: Emergency (no heat, flooding, no power)).",
-            ],
+            leak.evidence_gaps,
+            "Work started before any approval (reason given: Emergency (no heat, flooding, no power)).",
         )
         # The water heater, approved by phone before the work, nothing measured after it:
         # 100 − 15 (readings after) = 85.
