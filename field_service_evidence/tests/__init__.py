@@ -2,6 +2,7 @@ from . import test_accountant_queue
 from . import test_approval
 from . import test_concession
 from . import test_concession_tour
+from . import test_demo
 from . import test_dispute
 from . import test_dispute_pack
 from . import test_dispute_portal

@@ -16,65 +16,47 @@ JUSTIFICATION = "The run capacitor tested at 2.1 uF, far below its 5 uF rating: 
 
 TECHNICIAN_GROUPS = "base.group_user,field_service_evidence.group_technician"
 MANAGER_GROUPS = "base.group_user,field_service_evidence.group_dispute_manager"
+# The office: sees the jobs and has Invoicing rights, so the job form shows it "Create invoice".
+OFFICE_GROUPS = "base.group_user,project.group_project_user,account.group_account_invoice"
 
 
 class FieldServiceCase(TransactionCase):
-    """A field-service project of company A with a customer, parts, reading types
-    with known references, and the users who work on it; a company B with its own user."""
+    """The tests' one fixture base: a field-service project of company A with a customer,
+    parts, reading types with known references, and the users who work on it (a technician,
+    a dispute manager, an internal user, the office with Invoicing rights); a company B with
+    its own technician. Classes that need a chart of accounts of their own also build on
+    AccountTestInvoicingCommon (see ConcessionCase)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.env.company
-        cls.company_b = cls.env["res.company"].create({"name": "Northside Heating (company B)"})
+        # As the database's superuser, as TransactionCase's environment is: a class that also
+        # builds on AccountTestInvoicingCommon (ConcessionCase) runs as its accounting user, who
+        # may not create reading types.
+        env = cls.env(su=True)
+        cls.company = env.company
+        cls.company_b = env["res.company"].create({"name": "Northside Heating (company B)"})
 
-        cls.technician = new_test_user(
-            cls.env,
-            "fse_technician",
-            groups=TECHNICIAN_GROUPS,
-            name="Tess Technician",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.manager = new_test_user(
-            cls.env,
-            "fse_manager",
-            groups=MANAGER_GROUPS,
-            name="Dana Dispute-Manager",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.internal_user = new_test_user(
-            cls.env,
-            "fse_internal",
-            groups="base.group_user",
-            name="Ian Internal",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.technician_b = new_test_user(
-            cls.env,
-            "fse_technician_b",
-            groups=TECHNICIAN_GROUPS,
-            name="Bo Company-B",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
+        cls.technician = cls._create_user("fse_technician", TECHNICIAN_GROUPS, "Tess Technician")
+        cls.manager = cls._create_user("fse_manager", MANAGER_GROUPS, "Dana Dispute-Manager")
+        cls.internal_user = cls._create_user("fse_internal", "base.group_user", "Ian Internal")
+        cls.office = cls._create_user("fse_office", OFFICE_GROUPS, "Olga Office")
+        cls.technician_b = cls._create_user(
+            "fse_technician_b", TECHNICIAN_GROUPS, "Bo Company-B", cls.company_b
         )
 
-        cls.customer = cls.env["res.partner"].create(
-            {"name": "Martha Customer", "email": "martha@example.com"}
-        )
-        cls.project = cls.env["project.project"].create(
+        cls.customer = env["res.partner"].create({"name": "Martha Customer", "email": "martha@example.com"})
+        cls.project = env["project.project"].create(
             {"name": "Service calls", "is_field_service": True, "company_id": cls.company.id}
         )
-        cls.capacitor_product = cls.env["product.product"].create(
+        cls.capacitor_product = env["product.product"].create(
             {"name": "Run capacitor 5 uF", "type": "consu", "lst_price": 185.0}
         )
-        cls.labour_product = cls.env["product.product"].create(
+        cls.labour_product = env["product.product"].create(
             {"name": "Labour (hour)", "type": "service", "lst_price": 95.0}
         )
 
-        ReadingType = cls.env["service.reading.type"]
+        ReadingType = env["service.reading.type"]
         cls.type_capacitor = ReadingType.create(
             {
                 "name": "Run capacitor",
@@ -126,6 +108,19 @@ class FieldServiceCase(TransactionCase):
                 "tolerance_kind": "none",
                 "allow_negative": True,
             }
+        )
+
+    @classmethod
+    def _create_user(cls, login, groups, name, company=None):
+        """A user of ``company`` (company A unless given) only; the password is the login."""
+        company = company or cls.company
+        return new_test_user(
+            cls.env,
+            login,
+            groups=groups,
+            name=name,
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
         )
 
     @classmethod
@@ -210,6 +205,17 @@ class FieldServiceCase(TransactionCase):
         if complete:
             task.action_complete_work()
         return task
+
+    def _press_create_invoice(self, tasks, user=None):
+        """The office (or ``user``) presses "Create invoice" on ``tasks``: the draft invoices the
+        returned action opens (a form on the invoice when there is one)."""
+        action = tasks.with_user(user or self.office).action_create_invoice()
+        self.assertEqual(action["res_model"], "account.move")
+        Move = self.env["account.move"]
+        if action.get("res_id"):
+            self.assertEqual(action["views"], [(False, "form")])
+            return Move.browse(action["res_id"])
+        return Move.search(action["domain"])
 
     # Assertions ---------------------------------------------------------------
 

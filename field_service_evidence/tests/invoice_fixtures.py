@@ -54,12 +54,13 @@ def create_invoiced_job(env, n_items, readings_per_item=3, post=True):
 
 def approve_do_and_invoice(approval, post=True):
     """The customer approves before the work; the job's items are done, the job completed and
-    invoiced (the invoice posted unless ``post`` is false)."""
+    invoiced with its "Create invoice" button (the invoice posted unless ``post`` is false)."""
     approval.action_approve()
     approval.task_id.action_start_work()
     approval.work_item_ids.action_mark_done()
     approval.task_id.action_complete_work()
-    invoice = approval.task_id._create_service_invoices()
+    action = approval.task_id.action_create_invoice()
+    invoice = approval.env["account.move"].browse(action["res_id"])
     if post:
         invoice.action_post()
     return invoice

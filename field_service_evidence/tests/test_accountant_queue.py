@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from lxml import etree
 
 from odoo import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import FieldServiceCase
@@ -26,13 +26,8 @@ class AccountantCase(ConcessionRpcCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.owner = new_test_user(
-            cls.env,
-            "queue_owner",
-            groups="base.group_user,field_service_evidence.group_dispute_manager",
-            name="Olive Owner",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
+        cls.owner = cls._create_user(
+            "queue_owner", "base.group_user,field_service_evidence.group_dispute_manager", "Olive Owner"
         )
 
     def _approved_concession(self, dispute):
@@ -286,7 +281,7 @@ class EvidenceTabCase(FieldServiceCase):
             item.action_mark_done()
         self._create_approval(after, item).action_approve()
         after.action_complete_work()
-        invoice = (before | after)._create_service_invoices()
+        invoice = self._press_create_invoice(before | after)
         invoice.invoice_line_ids = [Command.create({"name": "Parking permit", "price_unit": 12.0})]
         invoice.with_context(service_unapproved_confirmed=True).action_post()
         return invoice
@@ -314,7 +309,7 @@ class TestEvidenceTabLabels(EvidenceTabCase):
         self._create_reading(task, self.type_insulation, 0.8)
         task.work_item_ids.reading_ids = task.reading_ids
         task.action_complete_work()
-        invoice = task._create_service_invoices()
+        invoice = self._press_create_invoice(task)
 
         self.assertEqual(
             invoice.service_evidence_line_ids.service_findings.splitlines(),

@@ -1,13 +1,14 @@
 """Concessions as real accounting: the partial credit note and the write-off a dispute posts,
 checked on the ledger (residuals, taxes, reconciliation, currencies, lock dates, cash basis)."""
 
-from contextlib import contextmanager
 from datetime import date
 
 from odoo import Command, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
+
+from .common import FieldServiceCase
 
 ACCOUNTANT_GROUPS = "base.group_user,account.group_account_invoice"
 DISPUTE_ACCOUNTANT_GROUPS = f"{ACCOUNTANT_GROUPS},field_service_evidence.group_dispute_user"
@@ -15,11 +16,13 @@ DISPUTE_CLERK_GROUPS = "base.group_user,field_service_evidence.group_dispute_use
 MANAGER_GROUPS = f"{ACCOUNTANT_GROUPS},field_service_evidence.group_dispute_manager"
 
 
-class ConcessionCase(AccountTestInvoicingCommon):
-    """A company with a 10% and a 20% sales tax booked on a tax account, two products on two
-    income accounts, and the people of a dispute: an accountant who is also a dispute user
-    (company limit 250.00), a dispute manager who keeps the books, a bookkeeper with invoicing
-    rights only, and a dispute clerk without accounting rights.
+class ConcessionCase(FieldServiceCase, AccountTestInvoicingCommon):
+    """The fixture base on a company with a chart of accounts of its own (AccountTestInvoicingCommon's
+    company, so the ledger holds only what a test posts), a 10% and a 20% sales tax booked on a
+    tax account, two products on two income accounts, and the people of a dispute: an
+    accountant who is also a dispute user (company limit 250.00), a dispute manager who keeps
+    the books, a bookkeeper with invoicing rights only, and a dispute clerk without accounting
+    rights.
 
     The standard invoice: 400.00 + 155.00 with 10% tax = 440.00 + 170.50 = 610.50."""
 
@@ -47,25 +50,10 @@ class ConcessionCase(AccountTestInvoicingCommon):
         cls.stage_review = cls.env.ref("field_service_evidence.dispute_stage_review")
         cls.root_cause = cls.env.ref("field_service_evidence.root_cause_no_approval")
 
-        users = {}
-        for login, name, groups in (
-            ("conc_accountant", "Ada Accountant", DISPUTE_ACCOUNTANT_GROUPS),
-            ("conc_manager", "Mo Manager", MANAGER_GROUPS),
-            ("conc_bookkeeper", "Bea Bookkeeper", ACCOUNTANT_GROUPS),
-            ("conc_clerk", "Cy Clerk", DISPUTE_CLERK_GROUPS),
-        ):
-            users[login] = new_test_user(
-                cls.env,
-                login,
-                groups=groups,
-                name=name,
-                company_id=cls.company.id,
-                company_ids=[Command.set(cls.company.ids)],
-            )
-        cls.accountant = users["conc_accountant"]
-        cls.manager = users["conc_manager"]
-        cls.bookkeeper = users["conc_bookkeeper"]
-        cls.clerk = users["conc_clerk"]
+        cls.accountant = cls._create_user("conc_accountant", DISPUTE_ACCOUNTANT_GROUPS, "Ada Accountant")
+        cls.manager = cls._create_user("conc_manager", MANAGER_GROUPS, "Mo Manager")
+        cls.bookkeeper = cls._create_user("conc_bookkeeper", ACCOUNTANT_GROUPS, "Bea Bookkeeper")
+        cls.clerk = cls._create_user("conc_clerk", DISPUTE_CLERK_GROUPS, "Cy Clerk")
 
     # Fixtures -----------------------------------------------------------------
 
@@ -150,13 +138,6 @@ class ConcessionCase(AccountTestInvoicingCommon):
 
     def _notes(self, record):
         return "\n".join(record.message_ids.mapped("body"))
-
-    @contextmanager
-    def assertRefused(self, exception, regex):
-        """Fails with ``exception`` matching ``regex``; what it wrote is rolled back, as the
-        request's transaction would be."""
-        with self.assertRaisesRegex(exception, regex), self.env.cr.savepoint():
-            yield
 
     def assertNothingPosted(self, dispute):
         dispute.invalidate_recordset()

@@ -1,9 +1,11 @@
 from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
+from .common import FieldServiceCase
+
 
 @tagged("post_install", "-at_install")
-class TestConcessionTour(HttpCase):
+class TestConcessionTour(FieldServiceCase, HttpCase):
     """An accountant posts a dispute's concession as a partial credit note in the browser."""
 
     def test_concession_tour(self):

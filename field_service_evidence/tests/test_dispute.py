@@ -9,7 +9,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import html2plaintext
 from odoo.tools.misc import formatLang
 
-from .common import JUSTIFICATION, FieldServiceCase
+from .common import JUSTIFICATION, SIGNATURE_PNG, FieldServiceCase
 from .invoice_fixtures import post_agreed_concession
 
 DISPUTE_USER_GROUPS = "base.group_user,field_service_evidence.group_dispute_user"
@@ -33,23 +33,9 @@ class DisputeCase(FieldServiceCase):
                 "taxes_id": [Command.set(cls.tax.ids)],
             }
         )
-        cls.dispute_user = new_test_user(
-            cls.env,
-            "fse_dispute_user",
-            groups=DISPUTE_USER_GROUPS,
-            name="Uma Dispute-User",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.dispute_user = cls._create_user("fse_dispute_user", DISPUTE_USER_GROUPS, "Uma Dispute-User")
         cls.dispute_manager = cls.manager
-        cls.accountant = new_test_user(
-            cls.env,
-            "fse_accountant",
-            groups=ACCOUNTANT_GROUPS,
-            name="Abe Accountant",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.accountant = cls._create_user("fse_accountant", ACCOUNTANT_GROUPS, "Abe Accountant")
         cls.stage_new = cls.env.ref("field_service_evidence.dispute_stage_new")
         cls.stage_review = cls.env.ref("field_service_evidence.dispute_stage_review")
         cls.stage_resolved = cls.env.ref("field_service_evidence.dispute_stage_resolved")
@@ -79,7 +65,7 @@ class DisputeCase(FieldServiceCase):
         return task
 
     def _invoice(self, task):
-        invoice = task._create_service_invoices()
+        invoice = self._press_create_invoice(task)
         # the posting policy warns about unapproved lines: confirm, as the accountant would
         invoice.with_context(service_unapproved_confirmed=True).action_post()
         self.assertEqual(invoice.state, "posted")
@@ -97,6 +83,91 @@ class DisputeCase(FieldServiceCase):
         dispute = Dispute.with_context(**action["context"]).create(vals).with_env(Dispute.env)
         for line, amount in zip(dispute.line_ids, amounts, strict=False):
             line.disputed_amount = amount
+        return dispute
+
+    def _capacitor_job_as_in_the_demo(self, **dispute_vals):
+        """The demo's capacitor job: a diagnostic visit and the capacitor (15% tax: 185.00 +
+        27.75 = 212.75), the capacitor justified by two readings before the work, all approved
+        by signature before it, measured again after it; invoiced, posted, and its capacitor
+        line disputed."""
+        tax = self.env["account.tax"].create(
+            {"name": "Sales tax 15%", "amount": 15.0, "type_tax_use": "sale"}
+        )
+        Product = self.env["product.product"]
+        visit = Product.create({"name": "Diagnostic visit", "type": "service", "lst_price": 129.0})
+        capacitor = Product.create(
+            {
+                "name": "Run capacitor 5 uF 370V",
+                "default_code": "CAP-R-5-370",
+                "type": "consu",
+                "lst_price": 185.0,
+            }
+        )
+        (visit | capacitor).taxes_id = tax
+        task = self._create_task(name="AC blowing warm air")
+        readings = self._create_reading(
+            task, self.type_capacitor, 2.1, phase="before", component="Condenser fan run capacitor"
+        ) | self._create_reading(task, self.type_amps, 2.6, phase="before", component="Condenser fan motor")
+        items = self._create_item(task, product_id=visit.id, sequence=10) | self._create_item(
+            task,
+            product_id=capacitor.id,
+            # named with its code, as Odoo names an invoice line of a product that has one
+            name="[CAP-R-5-370] Run capacitor 5 uF 370V",
+            sequence=20,
+            reading_ids=[Command.set(readings.ids)],
+            justification="The outdoor fan's capacitor tested at 2.1 uF against its rated 5 uF, 58% low. "
+            "Without it the fan cannot start, so the system cannot release heat and the compressor keeps "
+            "shutting off. A new capacitor of the same rating restores the fan.",
+        )
+        self._create_approval(task, items, method="signature", signature=SIGNATURE_PNG).action_approve()
+        task.action_start_work()
+        items.action_mark_done()
+        self._create_reading(
+            task, self.type_capacitor, 5.0, phase="after", component="Condenser fan run capacitor (new)"
+        )
+        task.action_complete_work()
+        invoice = self._invoice(task)
+        part_line = self._lines(invoice).filtered(lambda line: line.product_id == capacitor)
+        return self._open_dispute(invoice, lines=part_line, **dispute_vals)
+
+    def _resolved_dispute(self):
+        """A job approved by phone before the work, measured before it and not after; the
+        customer disputes two of its three lines, the call settles half of the labour."""
+        task = self._create_task(
+            name="No cooling, condenser fan hums",
+            service_complaint="The air conditioner blows warm air.",
+            service_diagnosis="The condenser fan run capacitor has failed: the fan hums but does not start.",
+        )
+        reading = self._create_reading(
+            task, self.type_capacitor, 2.1, phase="before", component="Fan capacitor"
+        )
+        items = (
+            self._create_item(task, reading_ids=[Command.set(reading.ids)])
+            | self._create_item(task, product_id=self.labour_product.id)
+            | self._create_item(task, product_id=self.compressor_product.id)
+        )
+        self._create_approval(task, items, method="phone", approver_name="Martha Customer").action_approve()
+        task.action_start_work()
+        items.action_mark_done()
+        task.action_complete_work()
+        invoice = self._invoice(task)
+        dispute = self._open_dispute(
+            invoice,
+            lines=self._lines(invoice)[:2],
+            statement="The air was still warm the next morning. I paid for a repair that fixed nothing.",
+        )
+        dispute.line_ids[1].conceded_amount = 51.42  # half of the labour, 102.84 with its tax
+        self._log_call(dispute, notes="The thermostat dial was left on heat: the repair had worked.")
+        dispute.write(
+            {
+                "root_cause_id": self.env.ref("field_service_evidence.root_cause_quality").id,
+                "resolution_note": "Half of the labour conceded. Technicians: measure the outlet temperature "
+                "before leaving.",
+            }
+        )
+        post_agreed_concession(dispute)
+        dispute.action_resolve()
+        self.assertEqual(dispute.resolution, "partial")
         return dispute
 
     def _log_call(self, dispute, notes="Walked the customer through the invoice, line by line."):
@@ -322,17 +393,14 @@ class TestDisputeCall(DisputeCase):
 
 @tagged("post_install", "-at_install")
 class TestDisputeWalkthrough(DisputeCase):
-    def test_walkthrough_of_the_demo_capacitor_job(self):
-        # The demo invoices the capacitor job, posts it and disputes its capacitor line: 2.1 uF
-        # measured against a rated 5 uF, and the technician's justification says it again.
-        part = self.env.ref("field_service_evidence.demo_item_capacitor_part")
-        invoice_line = part._get_invoiced_lines()
-        self.assertEqual(invoice_line.move_id.state, "posted")
+    def test_walkthrough_of_the_capacitor_line(self):
+        # The capacitor line of the demo's capacitor job: 2.1 uF measured against a rated 5 uF,
+        # and the technician's justification says it again.
+        dispute = self._capacitor_job_as_in_the_demo()
+        line = dispute.line_ids
+        invoice_line = line.move_line_id
         self.assertEqual(invoice_line.price_subtotal, 185.0)
         self.assertTrue(invoice_line.name.startswith("[CAP-R-5-370] "), "the invoice line carries the code")
-        self.assertIn("tested at 2.1 uF against its rated 5 uF", part.justification)
-        line = self.env["invoice.dispute.line"].search([("move_line_id", "=", invoice_line.id)])
-        self.assertEqual(line.dispute_id, self.env.ref("field_service_evidence.demo_dispute_capacitor"))
         text = line.with_user(self.dispute_user).walkthrough
         heading, *bullets = text.splitlines()
         # the part's name and the money as Odoo formats it, with a plain space
@@ -343,8 +411,9 @@ class TestDisputeWalkthrough(DisputeCase):
         self.assertEqual(heading, "Line 2: Run capacitor 5 uF 370V, $ 212.75")
         self.assertNotIn("\N{NO-BREAK SPACE}", text)
         self.assertNotIn("[CAP-R-5-370]", text)
-        # short bullets, one a line
-        self.assertGreaterEqual(len(bullets), 4, text)
+        # short bullets, one a line: a bullet per reading, why it was needed, the approval
+        self.assertEqual(len(bullets), 4, text)
+        self.assertIn("Condenser fan motor measured 2.6 A, at or below the maximum of 10.0 A.", bullets[1])
         for bullet in bullets:
             self.assertTrue(bullet.startswith("• "), bullet)
         # each reading once: 2.1 and the rated 5 are cited once each, in the reading's bullet
@@ -638,7 +707,7 @@ class TestDisputeBadInput(DisputeCase):
         )
 
     def test_draft_invoice(self):
-        invoice = self._job(self.capacitor_product)._create_service_invoices()
+        invoice = self._press_create_invoice(self._job(self.capacitor_product))
         with self.assertRefused(UserError, "is not posted: only a posted invoice can be disputed"):
             invoice.with_user(self.dispute_user).action_open_dispute()
         with self.assertRefused(ValidationError, "is not posted: only a posted invoice can be disputed"):

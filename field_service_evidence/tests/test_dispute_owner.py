@@ -4,6 +4,7 @@ JSON-RPC calls the web client makes as that user."""
 from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
+from .invoice_fixtures import post_agreed_concession
 from .test_dispute import CALL_SUMMARY, DisputeCase
 
 FEEDBACK = "Read her the capacitor reading against its rating: she will pay the invoice."
@@ -111,8 +112,19 @@ class TestDisputeOwnerRpc(DisputeCase, HttpCase):
         """The form's line list, as the web client reads it: no outcome on an open dispute,
         even with concessions agreed; the outcome of each line once resolved."""
         specification = {"line_ids": {"fields": {"outcome": {}, "conceded_amount": {}}}}
-        agreed = self.env.ref("field_service_evidence.demo_dispute_leak")
-        resolved = self.env.ref("field_service_evidence.demo_dispute_water_heater")
+        # Agreed: a job approved only after the work, the recommended concessions accepted.
+        agreed = self._open_dispute(
+            self._invoice(self._job(self.capacitor_product, self.labour_product, approval="after"))
+        )
+        agreed.stage_id = self.env.ref("field_service_evidence.dispute_stage_proposal")
+        agreed.action_accept_recommendation()
+        # Resolved: the part upheld, half of the labour (102.84 with its tax) conceded and posted.
+        resolved = self._open_dispute(self._invoice(self._job(self.capacitor_product, self.labour_product)))
+        resolved.line_ids[1].conceded_amount = 51.42
+        resolved.root_cause_id = self.root_cause
+        self._log_call(resolved)
+        post_agreed_concession(resolved)
+        resolved.action_resolve()
         self.assertFalse(agreed.is_closed)
         self.assertTrue(resolved.is_closed)
         [agreed_values, resolved_values] = self.call_kw(
@@ -140,16 +152,18 @@ class TestDisputeOwnerRpc(DisputeCase, HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestDisputeCallTour(HttpCase):
-    """The owner's phone call in the browser, on the demo's disputed capacitor invoice."""
+class TestDisputeCallTour(DisputeCase, HttpCase):
+    """The owner's phone call in the browser, on a disputed capacitor invoice as the demo has it."""
 
     browser_size = "1440x900"
 
     def test_owner_logs_the_call_beside_the_script_and_sends_the_pack(self):
-        dispute = self.env.ref("field_service_evidence.demo_dispute_capacitor")
-        invoice = dispute.invoice_id
-        call_type = self.env.ref("mail.mail_activity_data_call")
         admin = self.env.ref("base.user_admin")
+        self.customer.name = "Dana Whitfield"
+        dispute = self._capacitor_job_as_in_the_demo(user_id=admin.id)
+        dispute.stage_id = self.env.ref("field_service_evidence.dispute_stage_call")
+        invoice = dispute.invoice_id
+        call_type = self.call_type
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.dispute_ids, dispute, "one dispute on the invoice")
         self.assertEqual(dispute.user_id, admin)

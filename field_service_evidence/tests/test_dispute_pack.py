@@ -1,8 +1,10 @@
 from lxml import html
 
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
+from .common import FieldServiceCase
 from .invoice_fixtures import create_invoiced_job
+from .test_dispute import DisputeCase
 
 PACK = "field_service_evidence.action_report_dispute_pack"
 # The pack e-mailed to the customer: the same documents without the negotiation.
@@ -53,15 +55,21 @@ def text(node):
 
 
 @tagged("post_install", "-at_install")
-class TestDisputePack(TransactionCase):
-    """The dispute pack, rendered as HTML: what it holds, and only that."""
+class TestDisputePack(DisputeCase):
+    """The dispute pack, rendered as HTML: what it holds, and only that. Three disputes, as
+    the demo has them: one resolved after a call with a partial concession, one waiting for
+    its call, one with its proposal accepted."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.resolved = cls.env.ref("field_service_evidence.demo_dispute_water_heater")
-        cls.in_call = cls.env.ref("field_service_evidence.demo_dispute_capacitor")
-        cls.proposal = cls.env.ref("field_service_evidence.demo_dispute_leak")
+    def setUp(self):
+        super().setUp()
+        self.resolved = self._resolved_dispute()
+        self.in_call = self._open_dispute(self._invoice(self._job(self.capacitor_product)))
+        self.in_call.stage_id = self.env.ref("field_service_evidence.dispute_stage_call")
+        self.proposal = self._open_dispute(
+            self._invoice(self._job(self.capacitor_product, self.labour_product, approval="after"))
+        )
+        self.proposal.stage_id = self.env.ref("field_service_evidence.dispute_stage_proposal")
+        self.proposal.action_accept_recommendation()
 
     def _render(self, disputes):
         content, report_format = self.env["ir.actions.report"]._render_qweb_html(PACK, disputes.ids)
@@ -71,41 +79,6 @@ class TestDisputePack(TransactionCase):
     def _evidence_line_ids(self, doc):
         return {int(row.get("data-line-id")) for row in by_class(doc, "o_service_evidence", "tr")}
 
-    def test_demo_disputes(self):
-        """The demo shows a dispute in each part of the process, and one invoice left to dispute."""
-        self.assertEqual(self.in_call.stage_id, self.env.ref("field_service_evidence.dispute_stage_call"))
-        self.assertEqual(self.in_call.recommendation, "defend")
-        self.assertEqual(
-            self.in_call.line_ids.move_line_id.service_work_item_id,
-            self.env.ref("field_service_evidence.demo_item_capacitor_part"),
-        )
-        self.assertIn("didn't need replacing", self.in_call.statement)
-        self.assertTrue(self.in_call.activity_ids, "the call to make is scheduled")
-        self.assertEqual(
-            self.proposal.stage_id, self.env.ref("field_service_evidence.dispute_stage_proposal")
-        )
-        self.assertEqual(self.proposal.recommendation, "partial")
-        self.assertEqual(set(self.proposal.line_ids.mapped("evidence_status")), {"approved_after_work"})
-        self.assertTrue(self.proposal.conceded_amount)
-        self.assertEqual(self.proposal.conceded_amount, self.proposal.recommended_amount)
-        self.assertEqual(
-            self.resolved.stage_id, self.env.ref("field_service_evidence.dispute_stage_resolved")
-        )
-        self.assertEqual(self.resolved.resolution, "partial")
-        self.assertTrue(
-            self.resolved.call_ids and self.resolved.root_cause_id and self.resolved.resolved_date
-        )
-        for xmlid in ("capacitor", "leak", "water_heater", "heating_element"):
-            invoice = self.env.ref(f"field_service_evidence.demo_invoice_{xmlid}")
-            self.assertEqual(invoice.state, "posted")
-            self.assertFalse(
-                invoice.invoice_line_ids.filtered(
-                    lambda line: line.display_type == "product" and not line.service_work_item_id
-                ),
-                "every demo invoice line bills a work item",
-            )
-        self.assertFalse(self.env.ref("field_service_evidence.demo_invoice_heating_element").dispute_ids)
-
     def test_pack_holds_summary_evidence_of_disputed_lines_service_record_calls_and_resolution(self):
         dispute = self.resolved
         doc = self._render(dispute)
@@ -113,12 +86,12 @@ class TestDisputePack(TransactionCase):
         invoice_lines = dispute.invoice_id.invoice_line_ids.filtered(
             lambda line: line.display_type == "product"
         )
-        self.assertGreater(len(invoice_lines), len(disputed), "the demo dispute leaves a line undisputed")
+        self.assertEqual((len(invoice_lines), len(disputed)), (3, 2), "the dispute leaves a line undisputed")
 
         # The summary: reference, statement, one row per disputed line with its script.
         [summary] = by_class(doc, "o_dispute_pack_summary")
         self.assertIn(dispute.name, text(summary))
-        self.assertIn("still lukewarm the next morning", text(by_class(summary, "o_dispute_statement")[0]))
+        self.assertIn("still warm the next morning", text(by_class(summary, "o_dispute_statement")[0]))
         self.assertEqual(
             {int(row.get("data-move-line-id")) for row in by_class(summary, "o_dispute_line", "tr")},
             set(disputed.ids),
@@ -134,7 +107,7 @@ class TestDisputePack(TransactionCase):
             self.assertIn(line.service_justification.split(":")[0], text(row))
 
         # The service record of the job.
-        task = self.env.ref("field_service_evidence.demo_task_no_readings_after")
+        task = disputed.service_task_id
         [record] = by_class(doc, "o_service_record")
         self.assertIn(task.name, text(record))
         self.assertIn(task.service_diagnosis[:40], text(record))
@@ -145,7 +118,7 @@ class TestDisputePack(TransactionCase):
 
         # The call log and the resolution.
         [calls] = by_class(summary, "o_dispute_calls", "table")
-        self.assertIn("dial was left on", text(calls))
+        self.assertIn("dial was left on heat", text(calls))
         [resolution] = by_class(summary, "o_dispute_resolution")
         self.assertIn("Partial concession", text(resolution))
         self.assertIn(dispute.root_cause_id.name, text(resolution))
@@ -186,14 +159,18 @@ class TestDisputePack(TransactionCase):
         [attachment] = message.attachment_ids
         self.assertTrue(attachment.name.startswith(f"Dispute pack - {dispute.name.replace('/', '-')}."))
         sent = text(html.fromstring(attachment.raw))
-        self.assertIn("still lukewarm the next morning", sent, "the customer's statement")
+        self.assertIn("still warm the next morning", sent, "the customer's statement")
         self.assertIn(dispute.invoice_id.name, sent)
-        for internal in ("dial was left on", dispute.root_cause_id.name, "measure the outlet temperature"):
+        for internal in (
+            "dial was left on heat",
+            dispute.root_cause_id.name,
+            "measure the outlet temperature",
+        ):
             self.assertNotIn(internal, sent, "the call notes, root cause and resolution note stay internal")
 
 
 @tagged("post_install", "-at_install")
-class TestWalkthroughQueries(TransactionCase):
+class TestWalkthroughQueries(FieldServiceCase):
     """The Walkthrough tab reads a bounded number of queries, whatever the number of lines."""
 
     @classmethod

@@ -5,6 +5,7 @@ from urllib.parse import urlparse
 from odoo import http
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import FieldServiceCase
 from .invoice_fixtures import create_invoiced_job, post_agreed_concession
 
 STATEMENT_A = "The first capacitor was working when your technician arrived."
@@ -12,7 +13,7 @@ STATEMENT_B = "Bruno's confidential statement about the capacitor"
 
 
 @tagged("post_install", "-at_install")
-class TestDisputePortal(HttpCase):
+class TestDisputePortal(FieldServiceCase, HttpCase):
     """The customer's side of disputes: their disputes under /my, and disputing an invoice
     from its portal page. Customer A and customer B each have a portal user and an invoice."""
 

@@ -9,8 +9,9 @@ from html import unescape
 
 from lxml import html
 
-from odoo.tests import HttpCase, JsonRpcException, TransactionCase, new_test_user, tagged
+from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
 
+from .common import FieldServiceCase
 from .invoice_fixtures import create_invoiced_job, post_agreed_concession
 from .test_dispute_pack import CUSTOMER_PACK, PACK, by_class, text
 
@@ -68,7 +69,7 @@ def create_negotiated_dispute(env, resolve=True):
 
 
 @tagged("post_install", "-at_install")
-class TestDisputePrivacyRpc(HttpCase):
+class TestDisputePrivacyRpc(FieldServiceCase, HttpCase):
     """A portal user reading their own company's dispute through the ORM, as any RPC client
     can: the negotiation is refused, or left out when no field is named."""
 
@@ -214,7 +215,7 @@ class TestDisputePrivacyRpc(HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestCustomerDisputePack(TransactionCase):
+class TestCustomerDisputePack(FieldServiceCase):
     """The pack the customer is e-mailed: the dispute, its evidence and its decision, without
     the negotiation; internal users keep the full pack."""
 

@@ -1,14 +1,20 @@
 from odoo.tests import HttpCase, tagged
 
+from .test_dispute import DisputeCase
+
 
 @tagged("post_install", "-at_install")
-class TestDisputeTour(HttpCase):
-    """A dispute owner handles a dispute of the demo invoice in the browser, from opening to resolved."""
+class TestDisputeTour(DisputeCase, HttpCase):
+    """A dispute owner handles a dispute of an invoice in the browser, from opening to resolved:
+    a documented job approved before the work, as the demo's heating element job is."""
 
     def test_dispute_owner_tour(self):
-        invoice = self.env.ref("field_service_evidence.demo_invoice_heating_element")
-        self.assertEqual(invoice.state, "posted")
-        self.assertFalse(invoice.dispute_ids, "the demo invoice is not disputed yet")
+        Product = self.env["product.product"]
+        visit = Product.create({"name": "Diagnostic visit", "type": "service", "lst_price": 129.0})
+        labour = Product.create({"name": "Plumbing labour (hour)", "type": "service", "lst_price": 125.0})
+        invoice = self._invoice(self._job(visit, self.capacitor_product, labour))
+        self.assertEqual(len(self._lines(invoice)), 3)
+        self.assertFalse(invoice.dispute_ids, "the invoice is not disputed yet")
         self.assertTrue(
             self.env.ref("base.user_admin").has_group("field_service_evidence.group_dispute_manager")
         )

@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 from freezegun import freeze_time
@@ -5,7 +6,7 @@ from lxml import html
 
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import SIGNATURE_PNG, FieldServiceCase
 from .invoice_fixtures import create_invoiced_job
@@ -26,7 +27,7 @@ class TestInvoiceFromJobs(FieldServiceCase):
 
     def test_one_job_makes_a_draft_invoice_linked_line_by_line(self):
         task = self._documented_job()
-        invoice = task._create_service_invoices()
+        invoice = self._press_create_invoice(task)
         self.assertEqual(invoice.state, "draft")
         self.assertEqual(invoice.move_type, "out_invoice")
         self.assertEqual(invoice.partner_id, self.customer)
@@ -47,7 +48,7 @@ class TestInvoiceFromJobs(FieldServiceCase):
         first, second = self._documented_job(), self._documented_job()
         third = self._documented_job()
         third.partner_id = self.other_customer
-        invoices = (first | second | third)._create_service_invoices()
+        invoices = self._press_create_invoice(first | second | third)
         self.assertEqual(len(invoices), 2)
         mine = invoices.filtered(lambda move: move.partner_id == self.customer)
         self.assertEqual(self._invoiced_lines(mine).service_task_id, first | second)
@@ -56,13 +57,13 @@ class TestInvoiceFromJobs(FieldServiceCase):
 
     def test_a_work_item_is_never_invoiced_twice(self):
         task = self._documented_job(complete=False)
-        invoice = task._create_service_invoices()
+        invoice = self._press_create_invoice(task)
         with self.assertRaisesRegex(UserError, "Nothing left to invoice"):
-            task._create_service_invoices()
+            task.with_user(self.office).action_create_invoice()
         extra = self._create_item(task, product_id=self.labour_product.id)
         self._create_approval(task, extra).action_approve()
         extra.action_mark_done()
-        second = task._create_service_invoices()
+        second = self._press_create_invoice(task)
         self.assertEqual(self._invoiced_lines(second).service_work_item_id, extra)
         self.assertEqual(task.service_invoice_ids, invoice | second)
         # Linking an invoiced item by hand on another invoice is refused.
@@ -72,17 +73,17 @@ class TestInvoiceFromJobs(FieldServiceCase):
             ]
         # A cancelled invoice frees its items.
         second.button_cancel()
-        third = task._create_service_invoices()
+        third = self._press_create_invoice(task)
         self.assertEqual(self._invoiced_lines(third).service_work_item_id, extra)
 
     def test_bad_input_when_invoicing(self):
         task = self._create_task()
         self._create_item(task)
         with self.assertRaisesRegex(UserError, "Nothing left to invoice"):
-            task._create_service_invoices()
+            task.with_user(self.office).action_create_invoice()
         task.partner_id = False
         with self.assertRaisesRegex(UserError, "has no customer"):
-            task._create_service_invoices()
+            task.with_user(self.office).action_create_invoice()
         no_receivable = self.env["res.partner"].create({"name": "No Receivable Ltd"})
         self.env["ir.default"].search(
             [("field_id.name", "=", "property_account_receivable_id"), ("field_id.model", "=", "res.partner")]
@@ -91,7 +92,7 @@ class TestInvoiceFromJobs(FieldServiceCase):
         job.partner_id = no_receivable
         count = self.env["account.move"].search_count([])
         with self.assertRefused(UserError, "No Receivable Ltd has no receivable account"):
-            job._create_service_invoices()
+            job.with_user(self.office).action_create_invoice()
         self.assertEqual(self.env["account.move"].search_count([]), count)
 
     def test_a_line_by_hand_links_only_to_the_customers_jobs(self):
@@ -114,9 +115,81 @@ class TestInvoiceFromJobs(FieldServiceCase):
 
 
 @tagged("post_install", "-at_install")
+class TestCreateInvoiceButton(FieldServiceCase, HttpCase):
+    """The office clicks "Create invoice" in the web client: the job form's button, and the
+    list's action on several jobs."""
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate(self.office.login, self.office.login)
+
+    def _json(self, route, params):
+        """The web client's JSON-RPC call: its result, or the error it shows the user, raised."""
+        body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params})
+        response = self.url_open(route, body, headers={"Content-Type": "application/json"})
+        response.raise_for_status()
+        answer = response.json()
+        if "error" in answer:
+            raise UserError(answer["error"]["data"]["message"])
+        return answer["result"]
+
+    def _click(self, task):
+        return self._json(
+            "/web/dataset/call_button/project.task/action_create_invoice",
+            {"model": "project.task", "method": "action_create_invoice", "args": [task.ids], "kwargs": {}},
+        )
+
+    def test_the_button_opens_the_new_draft_invoice_in_a_form(self):
+        task = self._documented_job()
+        action = self._click(task)
+        self.assertEqual(action["type"], "ir.actions.act_window")
+        self.assertEqual(action["res_model"], "account.move")
+        self.assertEqual(action["views"], [[False, "form"]])
+        invoice = self.env["account.move"].browse(action["res_id"])
+        self.assertRecordValues(
+            invoice,
+            [
+                {
+                    "move_type": "out_invoice",
+                    "state": "draft",
+                    "partner_id": self.customer.id,
+                    "amount_untaxed": 185.0,
+                }
+            ],
+        )
+        self.assertEqual(invoice.invoice_line_ids.service_work_item_id, task.work_item_ids)
+        self.assertEqual(task.service_invoice_ids, invoice)
+
+    def test_nothing_left_to_invoice_is_said_and_nothing_is_created(self):
+        task = self._documented_job()
+        self._click(task)
+        count = self.env["account.move"].search_count([])
+        with self.assertRaisesRegex(UserError, "Nothing left to invoice on No cooling at 12 Elm Street"):
+            self._click(task)
+        self.assertEqual(self.env["account.move"].search_count([]), count)
+
+    def test_the_list_action_opens_one_invoice_per_customer(self):
+        first, second = self._documented_job(), self._documented_job()
+        other = self.env["res.partner"].create({"name": "Oscar Other"})
+        third = self._documented_job()
+        third.partner_id = other
+        action_id = self.env.ref("field_service_evidence.project_task_action_create_invoices").id
+        jobs = first | second | third
+        action = self._json(
+            "/web/action/run",
+            {"action_id": action_id, "context": {"active_model": "project.task", "active_ids": jobs.ids}},
+        )
+        self.assertEqual(action["res_model"], "account.move")
+        invoices = self.env["account.move"].search(action["domain"])
+        self.assertEqual(invoices.partner_id, self.customer | other)
+        self.assertEqual(set(invoices.mapped("state")), {"draft"})
+        self.assertEqual(invoices.invoice_line_ids.service_task_id, jobs)
+
+
+@tagged("post_install", "-at_install")
 class TestApprovalStatusOfLines(FieldServiceCase):
     def _status(self, task):
-        invoice = task._create_service_invoices()
+        invoice = self._press_create_invoice(task)
         return invoice.invoice_line_ids.filtered("service_work_item_id").service_approval_status
 
     def test_approved_before_work(self):
@@ -174,7 +247,7 @@ class TestPostingPolicy(FieldServiceCase):
         item = self._create_item(task)
         task.action_start_work()
         item.action_mark_done()
-        return task._create_service_invoices()
+        return self._press_create_invoice(task)
 
     def test_allow_posts(self):
         self.company.service_unapproved_posting = "allow"
@@ -196,7 +269,7 @@ class TestPostingPolicy(FieldServiceCase):
 
     def test_warn_does_not_ask_when_everything_was_approved(self):
         self.company.service_unapproved_posting = "warn"
-        invoice = self._documented_job()._create_service_invoices()
+        invoice = self._press_create_invoice(self._documented_job())
         invoice.action_post()
         self.assertEqual(invoice.state, "posted")
 
@@ -251,7 +324,7 @@ class TestInvoiceEvidenceReport(FieldServiceCase):
     def test_each_line_is_followed_by_its_evidence(self):
         task = self._documented_job()
         task.work_item_ids.reading_ids = task.reading_ids.filtered(lambda r: r.phase == "before")
-        invoice = task._create_service_invoices()
+        invoice = self._press_create_invoice(task)
         invoice.action_post()
         doc = self._render(EVIDENCE_REPORT, invoice)
         line = invoice.invoice_line_ids.filtered("service_work_item_id")
@@ -289,7 +362,7 @@ class TestInvoiceEvidenceReport(FieldServiceCase):
         self.assertTrue(doc.xpath("//table[@name='invoice_line_table']"))
 
     def test_standard_invoice_report_is_unchanged(self):
-        invoice = self._documented_job()._create_service_invoices()
+        invoice = self._press_create_invoice(self._documented_job())
         invoice.action_post()
         report = self.env["ir.actions.report"]
         with_addon, _type = report._render_qweb_html("account.account_invoices", invoice.ids)

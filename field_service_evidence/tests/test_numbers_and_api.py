@@ -235,7 +235,7 @@ class TestExternalApi(HttpCase, FieldServiceCase):
 
 
 @tagged("post_install", "-at_install")
-class TestPortalBadNumbers(HttpCase):
+class TestPortalBadNumbers(FieldServiceCase, HttpCase):
     """A customer disputing an invoice types something that is not an amount."""
 
     @classmethod

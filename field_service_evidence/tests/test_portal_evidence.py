@@ -12,7 +12,7 @@ from lxml import html
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import JUSTIFICATION, SIGNATURE_PNG
+from .common import JUSTIFICATION, SIGNATURE_PNG, FieldServiceCase
 from .invoice_fixtures import approve_do_and_invoice
 
 APPROVER = "Martha Whitaker"
@@ -109,7 +109,7 @@ def text(node):
 
 
 @tagged("post_install", "-at_install")
-class TestPortalEvidence(HttpCase):
+class TestPortalEvidence(FieldServiceCase, HttpCase):
     """Customer A's and customer B's invoices, each of a signed-for job, each with a portal user."""
 
     @classmethod

@@ -7,7 +7,7 @@ from xmlrpc.client import Fault
 from odoo import Command
 from odoo.addons.field_service_evidence.models.account_move_line import SEALING_CONTEXT_KEY
 from odoo.exceptions import UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import JUSTIFICATION, FieldServiceCase
 from .invoice_fixtures import create_invoiced_job
@@ -24,14 +24,7 @@ class SealCase(FieldServiceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.accountant = new_test_user(
-            cls.env,
-            "fse_seal_accountant",
-            groups=ACCOUNTANT_GROUPS,
-            name="Alex Accountant",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.accountant = cls._create_user("fse_seal_accountant", ACCOUNTANT_GROUPS, "Alex Accountant")
 
     @staticmethod
     def _sealed_lines(invoice):
@@ -200,7 +193,7 @@ class TestPostingAgain(SealCase):
         line.service_work_item_id.reading_ids.with_user(self.manager).measured_value = 4.9
         invoice.button_draft()
         invoice.button_cancel()
-        again = line.service_task_id._create_service_invoices()
+        again = self._press_create_invoice(line.service_task_id)
         again.action_post()
         self.assertEqual(line.service_evidence_hash, sealed)
         self.assertNotEqual(self._sealed_lines(again).service_evidence_hash, sealed)
@@ -225,7 +218,7 @@ class TestSealedPhotos(SealCase):
         task.approval_ids.attachment_ids = form
         task.work_item_ids.reading_ids = reading
         task.action_complete_work()
-        invoice = task._create_service_invoices()
+        invoice = self._press_create_invoice(task)
         invoice.action_post()
         self.assertEqual(self._verify(invoice)["type"], "success")
         return invoice, meter, form

@@ -7,7 +7,7 @@ by hand in the comments, under the company's default dispute policy."""
 import xmlrpc.client
 
 from odoo import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import JUSTIFICATION, SIGNATURE_PNG, TECHNICIAN_GROUPS
 from .test_concession_integrity import ConcessionRpcCase
@@ -23,14 +23,7 @@ class TestSeedStoryOverRpc(ConcessionRpcCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.technician = new_test_user(
-            cls.env,
-            "story_technician",
-            groups=TECHNICIAN_GROUPS,
-            name="Theo Technician",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.technician = cls._create_user("story_technician", TECHNICIAN_GROUPS, "Theo Technician")
         tax_15 = cls.tax_sale_a.copy({"name": "Sales tax 15%", "amount": 15.0})
         products = {
             "diagnostic": ("Diagnostic visit", 129.0),

@@ -1,6 +1,6 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import TECHNICIAN_GROUPS
+from .common import TECHNICIAN_GROUPS, FieldServiceCase
 
 # Set by the tours in static/tests/tours/.
 TOUR_JOB = "Heat pump blows warm air, tour job"
@@ -8,8 +8,8 @@ TOUR_CUSTOMER = "Tour Customer Rosa Delgado"
 
 
 @tagged("post_install", "-at_install")
-class TestTours(HttpCase):
-    """The technician's and the office's journeys in the browser, on the demo data."""
+class TestTours(FieldServiceCase, HttpCase):
+    """The technician's and the office's journeys in the browser."""
 
     def test_service_record_tour(self):
         """A technician records a whole job on its form: the evidence score reaches 100."""
@@ -17,7 +17,21 @@ class TestTours(HttpCase):
             self.env, "fse_tour_technician", groups=TECHNICIAN_GROUPS, name="Tom Tour-Technician"
         )
         customer = self.env["res.partner"].create({"name": TOUR_CUSTOMER})
-        capacitor = self.env.ref("field_service_evidence.demo_product_run_capacitor_5uf")
+        # What the tour picks by name: the "Field Service" project, the part by its code, the
+        # "Run capacitor" reading type of the addon's data. A database with the demo has its own
+        # project and part, the fixtures their own reading type: the technician sees only these.
+        self.type_capacitor.active = False
+        self.env["project.project"].search([("name", "=", "Field Service")]).active = False
+        self.env["product.product"].search([("default_code", "=like", "CAP-R-5%")]).active = False
+        project = self.env["project.project"].create({"name": "Field Service", "is_field_service": True})
+        capacitor = self.env["product.product"].create(
+            {
+                "name": "Run capacitor 5 uF 370V",
+                "default_code": "CAP-R-5-370",
+                "type": "consu",
+                "lst_price": 185.0,
+            }
+        )
         run_capacitor = self.env.ref("field_service_evidence.reading_type_run_capacitor")
 
         # A long journey: more than the default 60 s on a slow machine.
@@ -25,7 +39,7 @@ class TestTours(HttpCase):
 
         task = self.env["project.task"].search([("name", "=", TOUR_JOB)])
         self.assertEqual(len(task), 1, "the tour creates one job")
-        self.assertEqual(task.project_id, self.env.ref("field_service_evidence.demo_project_field_service"))
+        self.assertEqual(task.project_id, project)
         self.assertEqual(task.partner_id, customer)
         self.assertTrue(task.service_complaint)
         self.assertTrue(task.work_started_at)
@@ -87,13 +101,8 @@ class TestTours(HttpCase):
         )
 
     def _capacitor_invoice(self):
-        """The posted invoice of the demo capacitor job, created here when the demo has none."""
-        invoice = self.env.ref("field_service_evidence.demo_invoice_capacitor", raise_if_not_found=False)
-        if not invoice:
-            task = self.env.ref("field_service_evidence.demo_task_capacitor")
-            invoice = task.service_invoice_ids.filtered(lambda move: move.state != "cancel")[:1]
-            invoice = invoice or task._create_service_invoices()
-        if invoice.state == "draft":
-            invoice.action_post()
+        """The posted invoice of a documented capacitor job, approved before the work."""
+        invoice = self._press_create_invoice(self._documented_job())
+        invoice.action_post()
         self.assertEqual(invoice.state, "posted")
         return invoice
