@@ -276,7 +276,7 @@ class TestTheCustomerSigns(RemoteApprovalCase):
         self.assertIn("Signed remotely on", record)
         self.assertIn("127.0.0.1", record)
         self.assertIn('class="o_service_signature"', record)
-        invoice = self.task._create_service_invoices()
+        invoice = self._press_create_invoice(self.task)
         invoice.action_post()
         # the capacitor story, disputed: the owner reads the customer's own remote signature
         dispute = self.env["invoice.dispute"].create(
