@@ -495,8 +495,7 @@ class ServiceApproval(models.Model):
         approval = self
         if self.sent_at and self.estimate_changed:
             approval = self.copy({"requested_at": fields.Datetime.now()})
-            self.state = "superseded"
-            self._set({"superseded_by_id": approval.id})
+            self._set({"state": "superseded", "superseded_by_id": approval.id})
         if not approval.sent_at:
             approval._snapshot_lines()
         approval._portal_ensure_token()
@@ -592,13 +591,17 @@ class ServiceApproval(models.Model):
         """The job's chatter, an activity and a live notification for the technician."""
         task = self.task_id
         users = (self.sent_by_id | task.user_ids).filtered(lambda user: user.active and not user.share)
+        # what was kept and declined, named once for every message below
+        items = {
+            "name": self.approver_name,
+            "approved": ", ".join(approved.mapped("name")) or "-",
+            "declined": ", ".join(declined.mapped("name")) or "-",
+        }
         for user in users:
             message = self.with_context(lang=user.lang).env._(
                 "%(name)s signed the estimate for %(job)s remotely: approved %(approved)s; declined %(declined)s.",
-                name=self.approver_name,
                 job=task.name,
-                approved=", ".join(approved.mapped("name")) or "-",
-                declined=", ".join(declined.mapped("name")) or "-",
+                **items,
             )
             user._bus_send(
                 "simple_notification",
@@ -609,11 +612,9 @@ class ServiceApproval(models.Model):
             body=self.env._(
                 "%(name)s signed the estimate remotely (%(when)s, from %(ip)s): approved %(approved)s; "
                 "declined %(declined)s.",
-                name=self.approver_name,
                 when=fields.Datetime.to_string(self.decided_at),
                 ip=self.signer_ip,
-                approved=", ".join(approved.mapped("name")) or "-",
-                declined=", ".join(declined.mapped("name")) or "-",
+                **items,
             ),
             author_id=self.partner_id.id or None,
             subtype_xmlid="mail.mt_note",
@@ -625,10 +626,7 @@ class ServiceApproval(models.Model):
                 user_id=assignee.id,
                 summary=self.env._("The customer signed the estimate"),
                 note=self.env._(
-                    "%(name)s approved %(approved)s and declined %(declined)s: the work can start.",
-                    name=self.approver_name,
-                    approved=", ".join(approved.mapped("name")) or "-",
-                    declined=", ".join(declined.mapped("name")) or "-",
+                    "%(name)s approved %(approved)s and declined %(declined)s: the work can start.", **items
                 )
                 if approved
                 else self.env._("%s declined every item of the estimate.", self.approver_name),

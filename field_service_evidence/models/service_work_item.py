@@ -172,14 +172,13 @@ class ServiceWorkItem(models.Model):
 
     def action_mark_done(self):
         self._check_can_mark_done()
+        reasons = dict(self._fields["declined_override_reason"]._description_selection(self.env))
         for item in self.filtered(lambda item: item.state == "declined"):
             item.task_id.message_post(
                 body=self.env._(
                     "“%(item)s” was done although the customer declined it: %(reason)s.",
                     item=item.name,
-                    reason=dict(item._fields["declined_override_reason"]._description_selection(self.env))[
-                        item.declined_override_reason
-                    ],
+                    reason=reasons[item.declined_override_reason],
                 ),
                 subtype_xmlid="mail.mt_note",
             )
